@@ -147,3 +147,19 @@ extension Optional: PostgresDecodable where Wrapped: PostgresDecodable {
     }
     public static func decodeNull() throws(PostgresDecodingFailure) -> Wrapped? { nil }
 }
+
+// MARK: - String-backed enums
+
+extension PostgresDecodable where Self: RawRepresentable, RawValue == String {
+    /// An enum stored as its raw text; an unknown value names itself.
+    public static func decode(postgresText bytes: UnsafeRawBufferPointer) throws(PostgresDecodingFailure) -> Self {
+        guard let value = Self(rawValue: String(decoding: bytes, as: UTF8.self)) else {
+            throw PostgresDecodingFailure("unknown value \(quoted(bytes))")
+        }
+        return value
+    }
+}
+
+extension PostgresEncodable where Self: RawRepresentable, RawValue == String {
+    public var postgresText: String? { rawValue }
+}

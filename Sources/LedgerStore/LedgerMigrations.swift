@@ -1,0 +1,19 @@
+import Postgres
+
+/// The ledger's schema migrations, embedded in the program from `Schema/` at build time, so that a
+/// binary always carries exactly the schema it was built and tested with.
+///
+/// A new file in `Schema/` is registered here too; `LedgerMigrationsTests` fails if one is missing.
+public enum LedgerMigrations {
+    public static let all: [Migration] = [
+        migration("0001_chart_of_accounts.sql", PackageResources._001_chart_of_accounts_sql),
+    ]
+
+    public static func migrator() throws -> Migrator { try Migrator(all) }
+
+    private static func migration(_ name: String, _ bytes: [UInt8]) -> Migration {
+        do { return try Migration(name: name, sql: String(decoding: bytes, as: UTF8.self)) } catch {
+            preconditionFailure("embedded migration \(name): \(error)")
+        }
+    }
+}

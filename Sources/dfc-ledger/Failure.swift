@@ -1,0 +1,33 @@
+import ArgumentParser
+import Postgres
+
+/// The exit codes of DESIGN.md §5, and the one-line message for each error the library throws.
+/// Errors of argument-parser itself (usage: 64, help: 0) are left to it.
+struct Failure {
+    static let usage: Int32 = 64
+    static let dataError: Int32 = 65
+    static let unavailable: Int32 = 69
+    static let other: Int32 = 1
+
+    var exitCode: Int32
+    var message: String
+
+    init?(_ error: any Error) {
+        switch error {
+        case let e as PostgresError:
+            switch e.kind {
+            case .connectionFailed, .connectionLost: exitCode = Self.unavailable
+            case .statement, .copyAborted, .protocolViolation: exitCode = Self.other
+            }
+            message = e.description
+        case let e as MigrationError:
+            exitCode = Self.dataError
+            message = e.description
+        case let e as PostgresDecodingError:
+            exitCode = Self.other
+            message = e.description
+        default:
+            return nil
+        }
+    }
+}

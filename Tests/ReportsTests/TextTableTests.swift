@@ -1,0 +1,41 @@
+// Proves the renderers: aligned text tables, RFC 4180 CSV, and CSV cells neutralized against
+// formula injection while plain numbers stay numbers.
+import Reports
+import Testing
+
+@Suite struct TextTableTests {
+    @Test func rendersAlignedText() {
+        var table = TextTable(columns: [.init("account"), .init("balance", .right)])
+        table.append(["101000", "1,250.00"])
+        table.append(["135000", "-5.00"])
+        #expect(
+            table.renderText() == """
+                account   balance
+                -------  --------
+                101000   1,250.00
+                135000      -5.00
+
+                """)
+    }
+
+    @Test func rendersCSVWithQuotingAndCRLF() {
+        var table = TextTable(columns: [.init("memo"), .init("amount")])
+        table.append(["Graphite, Alaska", "-125.00"])
+        table.append(["say \"hi\"\nthere", "0"])
+        #expect(table.renderCSV() == "memo,amount\r\n\"Graphite, Alaska\",-125.00\r\n\"say \"\"hi\"\"\nthere\",0\r\n")
+    }
+
+    @Test func neutralizesFormulaInjection() {
+        #expect(CSVCell.escape("=cmd|' /C calc'!A0") == "'=cmd|' /C calc'!A0")
+        #expect(CSVCell.escape("+1+1") == "'+1+1")
+        #expect(CSVCell.escape("-2+3") == "'-2+3")
+        #expect(CSVCell.escape("@SUM(A1)") == "'@SUM(A1)")
+        #expect(CSVCell.escape("\t=1") == "'\t=1")
+        #expect(CSVCell.escape("=HYPERLINK(\"x\",\"y\")") == "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\"")
+        #expect(CSVCell.escape("-125.00") == "-125.00")
+        #expect(CSVCell.escape("-7") == "-7")
+        #expect(CSVCell.escape("-") == "'-")
+        #expect(CSVCell.escape("-1.") == "'-1.")
+        #expect(CSVCell.escape("plain") == "plain")
+    }
+}
