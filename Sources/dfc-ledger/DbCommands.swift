@@ -29,7 +29,7 @@ struct Db: ParsableCommand {
                 print(table.renderCSV(), terminator: "")
             case .table, .html:
                 for m in applied { print("applied \(m.name) (sha256 \(m.sha256.prefix(12)))") }
-                print("\(connection.target): \(status.applied.count) migrations applied, \(applied.isEmpty ? "none new" : "\(applied.count) new"), up to date")
+                print("\(connection.target) is up to date: \(status.applied.count) applied in all, \(applied.count) by this run")
             }
         }
     }
