@@ -4,6 +4,7 @@
 // Dependencies point one way (DESIGN.md §1):
 //   dfc-ledger → {Reports, Reconciliation, LedgerStore} → Ledger
 //   LedgerStore → Postgres → CLibPQ
+//   Dates (calendar dates and instants) is shared by Postgres and Ledger.
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -27,17 +28,18 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
+        .target(name: "Dates", swiftSettings: swiftSettings),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(
             name: "Postgres",
             dependencies: [
-                "CLibPQ",
+                "CLibPQ", "Dates",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Ledger", swiftSettings: swiftSettings),
+        .target(name: "Ledger", dependencies: ["Dates"], swiftSettings: swiftSettings),
         .target(
             name: "LedgerStore",
             dependencies: ["Ledger", "Postgres", .product(name: "Crypto", package: "swift-crypto")],
@@ -57,6 +59,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DatesTests", dependencies: ["Dates"], swiftSettings: swiftSettings),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LedgerStoreTests", dependencies: ["LedgerStore", "Postgres", "TestSupport"], swiftSettings: swiftSettings),

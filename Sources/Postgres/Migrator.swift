@@ -1,4 +1,5 @@
 import Crypto
+import Dates
 
 /// One schema migration: a numbered SQL file such as `0001_ledger_core.sql`.
 ///
@@ -29,7 +30,7 @@ public struct Migration: Sendable, Hashable {
 public struct AppliedMigration: Sendable, Hashable {
     public let name: String
     public let sha256: String
-    public let appliedAt: PostgresTimestamp
+    public let appliedAt: Instant
     public let appliedBy: String
 }
 

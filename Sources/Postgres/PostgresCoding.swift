@@ -1,3 +1,5 @@
+import Dates
+
 /// A Swift value that can be sent as a statement parameter, in PostgreSQL's text format.
 public protocol PostgresEncodable {
     /// The text PostgreSQL parses for this value; nil is SQL NULL.
@@ -109,20 +111,20 @@ extension Bool: PostgresEncodable, PostgresDecodable {
 
 // MARK: - Dates, instants, exact decimals
 
-extension PostgresDate: PostgresEncodable, PostgresDecodable {
+extension CivilDate: PostgresEncodable, PostgresDecodable {
     public var postgresText: String? { description }
-    public static func decode(postgresText bytes: UnsafeRawBufferPointer) throws(PostgresDecodingFailure) -> PostgresDate {
-        guard let d = PostgresDate(iso: String(decoding: bytes, as: UTF8.self)) else {
+    public static func decode(postgresText bytes: UnsafeRawBufferPointer) throws(PostgresDecodingFailure) -> CivilDate {
+        guard let d = CivilDate(iso: String(decoding: bytes, as: UTF8.self)) else {
             throw PostgresDecodingFailure("\(quoted(bytes)) is not a date in YYYY-MM-DD form between years 1 and 9999")
         }
         return d
     }
 }
 
-extension PostgresTimestamp: PostgresEncodable, PostgresDecodable {
+extension Instant: PostgresEncodable, PostgresDecodable {
     public var postgresText: String? { description }
-    public static func decode(postgresText bytes: UnsafeRawBufferPointer) throws(PostgresDecodingFailure) -> PostgresTimestamp {
-        guard let t = PostgresTimestamp(rfc3339: String(decoding: bytes, as: UTF8.self)) else {
+    public static func decode(postgresText bytes: UnsafeRawBufferPointer) throws(PostgresDecodingFailure) -> Instant {
+        guard let t = Instant(rfc3339: String(decoding: bytes, as: UTF8.self)) else {
             throw PostgresDecodingFailure("\(quoted(bytes)) is not a timestamp with time zone")
         }
         return t

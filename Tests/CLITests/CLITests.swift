@@ -45,8 +45,10 @@ struct CLI {
         try TestDatabase.withFreshDatabase { conninfo in
             let before = try CLI.run(["db", "status", "--database", conninfo])
             #expect(before.exitCode == 0, "\(before.stderr)")
-            #expect(before.stdout.contains("0 applied, 1 pending"))
+            #expect(before.stdout.contains("Migrations: 0 applied, "))
+            #expect(!before.stdout.contains(" applied  "), "nothing is applied yet")
             #expect(before.stdout.contains("0001_chart_of_accounts.sql  pending"))
+            #expect(before.stdout.contains("0002_journal.sql            pending"))
             #expect(before.stdout.contains("(PostgreSQL 15."))
 
             let migrate = try CLI.run(["db", "migrate", "--database", conninfo])

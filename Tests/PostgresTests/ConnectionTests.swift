@@ -1,6 +1,7 @@
 // Proves the libpq wrapper against the real server: every decoded type and its errors, NULLs,
 // Unicode, large values, parameters stored verbatim, errors with SQLSTATE, lost connections,
 // statement timeouts and server notices routed to swift-log.
+import Dates
 import Logging
 import Postgres
 import Synchronization
@@ -23,8 +24,8 @@ import Testing
         #expect(try row.decode(Int32.self, at: 1) == Int32.min)
         #expect(try row.decode(Bool.self, at: 2) == true)
         #expect(try row.decode(Bool.self, at: 3) == false)
-        #expect(try row.decode(PostgresDate.self, at: 4) == PostgresDate(year: 2024, month: 2, day: 29))
-        #expect(try row.decode(PostgresTimestamp.self, at: 5).description == "2026-11-29T00:48:23.123456Z")
+        #expect(try row.decode(CivilDate.self, at: 4) == CivilDate(year: 2024, month: 2, day: 29))
+        #expect(try row.decode(Instant.self, at: 5).description == "2026-11-29T00:48:23.123456Z")
         #expect(try row.decode(PostgresNumeric.self, at: 6).description == "12345678901234567890.123456789012345678")
         #expect(try row.decode(PostgresNumeric.self, at: 7) == PostgresNumeric(significand: 525, scale: 4))
         #expect(try row.decode(String.self, at: 8) == "Grafit – 石墨 ✓ 🪨")
@@ -47,7 +48,7 @@ import Testing
         #expect(failure { _ = try row.decode(Int64.self, "amount") } == "cannot decode column \"amount\" (index 1, row 0) as Int64: unexpected NULL")
         #expect(failure { _ = try row.decode(Int32.self, "big") }.contains("as Int32: \"3000000000\" is not a 32-bit integer"))
         #expect(failure { _ = try row.decode(PostgresNumeric.self, "rate") }.contains("\"rate\" (index 3, row 0) as PostgresNumeric"))
-        #expect(failure { _ = try row.decode(PostgresDate.self, "d") }.contains("as PostgresDate: \"infinity\""))
+        #expect(failure { _ = try row.decode(CivilDate.self, "d") }.contains("as CivilDate: \"infinity\""))
         #expect(failure { _ = try row.decode(Bool.self, "code") }.contains("is not a boolean"))
         #expect(failure { _ = try row.decode(String.self, "nope") }.contains("no such column"))
         #expect(try row.decode(Int64?.self, "amount") == nil)
@@ -58,18 +59,18 @@ import Testing
         try db.execute("CREATE TEMP TABLE notes (id bigint PRIMARY KEY, body text, d date, n numeric, t timestamptz, ok bool)")
         let injection = "Robert'); DROP TABLE notes; -- \\ \" $1 %s"
         let megabyte = String(repeating: "é中🪨x", count: 1 << 18)  // 1 MiB of characters, 2.5 MiB of UTF-8
-        let date = PostgresDate(year: 2026, month: 2, day: 28)!
-        let instant = PostgresTimestamp(rfc3339: "2026-11-29T00:48:23.000001Z")!
+        let date = CivilDate(year: 2026, month: 2, day: 28)!
+        let instant = Instant(rfc3339: "2026-11-29T00:48:23.000001Z")!
         let rate = PostgresNumeric(exactly: "-0.000000000000000000000000000000000001")!
         try db.execute("INSERT INTO notes VALUES (1, \(injection), \(date), \(rate), \(instant), \(true))")
         try db.execute("INSERT INTO notes VALUES (2, \(megabyte), NULL, NULL, NULL, NULL)")
-        try db.execute("INSERT INTO notes VALUES (3, \(Optional<String>.none), \(Optional<PostgresDate>.none), NULL, NULL, \(false))")
+        try db.execute("INSERT INTO notes VALUES (3, \(Optional<String>.none), \(Optional<CivilDate>.none), NULL, NULL, \(false))")
         let rows = try db.query("SELECT id, body, d, n, t, ok FROM notes ORDER BY id")
         #expect(rows.count == 3)
         #expect(try rows[0].decode(String.self, "body") == injection)
-        #expect(try rows[0].decode(PostgresDate.self, "d") == date)
+        #expect(try rows[0].decode(CivilDate.self, "d") == date)
         #expect(try rows[0].decode(PostgresNumeric.self, "n") == rate)
-        #expect(try rows[0].decode(PostgresTimestamp.self, "t") == instant)
+        #expect(try rows[0].decode(Instant.self, "t") == instant)
         #expect(try rows[1].decode(String.self, "body") == megabyte)
         #expect(try db.scalar(Int64.self, "SELECT octet_length(body) FROM notes WHERE id = 2") == Int64(megabyte.utf8.count))
         #expect(try rows[2].decode(String?.self, "body") == nil)
