@@ -13,10 +13,10 @@ CREATE TABLE ledger.journal_entry (
         CONSTRAINT entry_event_key_length CHECK (length(event_key) BETWEEN 1 AND 200),
     effective_date date NOT NULL
         CONSTRAINT entry_effective_date_range CHECK (effective_date BETWEEN '1900-01-01' AND '9999-12-31'),
-    recorded_at timestamptz NOT NULL,
-    recorded_by text NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    recorded_by text NOT NULL DEFAULT session_user,
     -- The recording transaction, so that the audit chain seals only committed history.
-    recorded_xid xid8 NOT NULL,
+    recorded_xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
     description text NOT NULL
         CONSTRAINT entry_description_length CHECK (length(description) <= 1000),
     reverses bigint

@@ -181,3 +181,35 @@ extension Int64 {
         return (q, r)
     }
 }
+
+/// A calendar month, `2026-11`: the unit of periods and month-end.
+public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+
+    public init?(year: Int, month: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month) else { return nil }
+        self.year = year
+        self.month = month
+    }
+
+    /// Parses exactly `YYYY-MM`.
+    public init?(_ text: some StringProtocol) {
+        let b = Array(text.utf8)
+        guard b.count == 7, b[4] == UInt8(ascii: "-"), let y = parseDigits(b[0..<4]), let m = parseDigits(b[5..<7]) else { return nil }
+        self.init(year: y, month: m)
+    }
+
+    /// The month a date falls in.
+    public init(_ date: CivilDate) {
+        year = date.year
+        month = date.month
+    }
+
+    public var firstDay: CivilDate { CivilDate(year: year, month: month, day: 1)! }
+    public var lastDay: CivilDate { CivilDate(year: year, month: month, day: CivilDate.daysInMonth(year: year, month: month))! }
+
+    public var description: String { pad(year, 4) + "-" + pad(month, 2) }
+
+    public static func < (a: YearMonth, b: YearMonth) -> Bool { (a.year, a.month) < (b.year, b.month) }
+}

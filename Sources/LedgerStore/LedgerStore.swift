@@ -1,3 +1,4 @@
+import Dates
 import Ledger
 import Postgres
 
@@ -7,6 +8,25 @@ import Postgres
 /// opens its own store.
 public final class LedgerStore {
     public let connection: Connection
+    /// Accounts, funds and closed months, read once: they change rarely, and the database
+    /// re-checks every posting against the current rows anyway.
+    var cachedChart: Chart?
+
+    struct Chart {
+        var accounts: [String: Account]
+        var funds: Set<String>
+        var closedMonths: Set<YearMonth>
+    }
+
+    func chart() throws -> Chart {
+        if let cachedChart { return cachedChart }
+        let chart = Chart(
+            accounts: Dictionary(uniqueKeysWithValues: try accounts().map { ($0.number, $0) }),
+            funds: Set(try funds().map(\.code)),
+            closedMonths: Set(try periods().filter(\.isClosed).map(\.month)))
+        cachedChart = chart
+        return chart
+    }
 
     public init(connection: Connection) {
         self.connection = connection

@@ -1,0 +1,50 @@
+import Dates
+import Ledger
+import Postgres
+
+/// The balance of one account in one fund and currency: debits minus credits, in minor units.
+public struct AccountBalance: Sendable, Hashable {
+    public var account: String
+    public var fund: String
+    public var currency: String
+    public var balanceMinorUnits: Int64
+}
+
+extension LedgerStore {
+    /// Balances as of an effective date and, optionally, as known at a recorded time: entries
+    /// dated on or before `asOf` and recorded at or before `knownAt`. Only non-zero balances.
+    ///
+    /// Cost follows accounts and months, not history: whole months come from `balance_month`;
+    /// only a partial month's lines and entries recorded after `knownAt` are read line by line.
+    public func balances(asOf: CivilDate, knownAt: Instant? = nil, fund: String? = nil) throws -> [AccountBalance] {
+        try connection.query(
+            """
+            WITH cut AS (SELECT date_trunc('month', \(asOf)::date + 1)::date AS month_start),
+            movements AS (
+                SELECT b.account, b.fund, b.currency, b.debit_minor - b.credit_minor AS net
+                  FROM ledger.balance_month b, cut WHERE b.month < cut.month_start
+                UNION ALL
+                SELECT l.account, l.fund, l.currency,
+                       CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END
+                  FROM ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id, cut
+                 WHERE e.effective_date >= cut.month_start AND e.effective_date <= \(asOf)
+                   AND (\(knownAt)::timestamptz IS NULL OR e.recorded_at <= \(knownAt)::timestamptz)
+                UNION ALL
+                SELECT l.account, l.fund, l.currency,
+                       CASE l.side WHEN 'debit' THEN -l.amount_minor ELSE l.amount_minor END
+                  FROM ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id, cut
+                 WHERE \(knownAt)::timestamptz IS NOT NULL AND e.recorded_at > \(knownAt)::timestamptz
+                   AND e.effective_date < cut.month_start
+            )
+            SELECT account, fund, currency, sum(net)::bigint AS balance
+              FROM movements
+             WHERE \(fund)::text IS NULL OR fund = \(fund)::text
+             GROUP BY account, fund, currency
+            HAVING sum(net) <> 0
+             ORDER BY account, fund, currency
+            """
+        ).map { row in
+            AccountBalance(account: try row.decode(at: 0), fund: try row.decode(at: 1), currency: try row.decode(at: 2), balanceMinorUnits: try row.decode(at: 3))
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Dates
+import Ledger
+import Postgres
+
+/// Whether a posting wrote a new entry or found the one an earlier identical request wrote.
+public enum PostStatus: String, Sendable, Codable {
+    case created
+    case existing
+}
+
+/// The outcome of one posting.
+public struct PostResult: Sendable, Hashable {
+    public var entryID: Int64
+    public var eventKey: String
+    public var status: PostStatus
+
+    public init(entryID: Int64, eventKey: String, status: PostStatus) {
+        self.entryID = entryID
+        self.eventKey = eventKey
+        self.status = status
+    }
+}
+
+extension LedgerStore {
+    /// Posts a balanced entry, idempotently by its event key.
+    ///
+    /// Checks every rule in Swift first (`Journal.validate`, the period lock as last read), then
+    /// writes header and lines in one transaction, where PostgreSQL checks them again on commit.
+    /// The same key with the same content returns the original entry (`.existing`); with different
+    /// content it throws `LedgerError.idempotencyConflict` naming the first differing field.
+    @discardableResult
+    public func post(_ entry: NewEntry) throws -> PostResult {
+        let chart = try self.chart()
+        try Journal.validate(entry, accounts: chart.accounts, funds: chart.funds)
+        let month = YearMonth(entry.effectiveDate)
+        if chart.closedMonths.contains(month) { throw LedgerError.periodClosed(month: month.description, eventKey: entry.eventKey) }
+        do {
+            return try connection.transaction { tx in try Self.insert(entry, tx) }
+        } catch let error as PostgresError {
+            switch error.code?.rawValue {
+            case "LX002": throw LedgerError.periodClosed(month: month.description, eventKey: entry.eventKey)
+            case "LX004": throw LedgerError.invalidReversal(entryID: entry.reverses ?? 0, reason: error.message)
+            case "LX001", "LX003": throw LedgerError.refusedByDatabase(error.message)
+            case SQLState.uniqueViolation.rawValue where error.constraint == "entry_reverses_once":
+                let by = try reversingEntryID(of: entry.reverses ?? 0) ?? 0
+                throw LedgerError.alreadyReversed(entryID: entry.reverses ?? 0, byEntryID: by)
+            default: throw error
+            }
+        }
+    }
+
+    private static func insert(_ entry: NewEntry, _ tx: Connection) throws -> PostResult {
+        let inserted = try tx.scalar(
+            Int64.self,
+            """
+            INSERT INTO ledger.journal_entry (event_key, effective_date, description, reverses, line_count)
+            VALUES (\(entry.eventKey), \(entry.effectiveDate), \(entry.description), \(entry.reverses), \(entry.lines.count))
+            ON CONFLICT (event_key) DO NOTHING
+            RETURNING entry_id
+            """)
+        guard let entryID = inserted else {
+            guard let existing = try loadEntry(where: "e.event_key = \(entry.eventKey)", tx) else {
+                throw LedgerError.refusedByDatabase("event \(entry.eventKey) conflicts with an entry that cannot be read")
+            }
+            if let d = Journal.firstDifference(existing: existing.entry, requested: entry) {
+                throw LedgerError.idempotencyConflict(eventKey: entry.eventKey, field: d.field, existing: d.existing, requested: d.requested)
+            }
+            return PostResult(entryID: existing.entryID, eventKey: entry.eventKey, status: .existing)
+        }
+        var insert: SQL = "INSERT INTO ledger.journal_line (entry_id, line_no, account, fund, facility_id, side, amount_minor, currency) VALUES "
+        for (i, line) in entry.lines.enumerated() {
+            insert = insert + (i == 0 ? "" : ", ")
+                + "(\(entryID), \(i + 1), \(line.account), \(line.fund), \(line.facility), \(line.side), \(line.amount.minorUnits), \(line.amount.currency.code))"
+        }
+        try tx.execute(insert)
+        return PostResult(entryID: entryID, eventKey: entry.eventKey, status: .created)
+    }
+
+    /// Reverses every line of an entry, effective on `effectiveDate` (never before the original).
+    /// Running the same reversal again returns the existing reversing entry.
+    @discardableResult
+    public func reverse(entryID: Int64, effectiveDate: CivilDate, reason: String) throws -> PostResult {
+        guard !reason.allSatisfy(\.isWhitespace) else {
+            throw LedgerError.invalidReversal(entryID: entryID, reason: "a reason is required")
+        }
+        guard let original = try entry(id: entryID) else { throw LedgerError.entryNotFound(entryID) }
+        guard effectiveDate >= original.entry.effectiveDate else {
+            throw LedgerError.invalidReversal(
+                entryID: entryID, reason: "the reversal is dated \(effectiveDate), before the original's \(original.entry.effectiveDate)")
+        }
+        let request = Journal.reversal(of: original, effectiveDate: effectiveDate, reason: reason)
+        if let by = try reversingEntryID(of: entryID) {
+            if let existing = try entry(id: by), Journal.firstDifference(existing: existing.entry, requested: request) == nil {
+                return PostResult(entryID: by, eventKey: request.eventKey, status: .existing)
+            }
+            throw LedgerError.alreadyReversed(entryID: entryID, byEntryID: by)
+        }
+        return try post(request)
+    }
+
+    /// The entry with this id, with its lines.
+    public func entry(id: Int64) throws -> PostedEntry? {
+        try Self.loadEntry(where: "e.entry_id = \(id)", connection)
+    }
+
+    func reversingEntryID(of entryID: Int64) throws -> Int64? {
+        try connection.scalar(Int64.self, "SELECT entry_id FROM ledger.journal_entry WHERE reverses = \(entryID)")
+    }
+
+    static func loadEntry(where condition: SQL, _ db: Connection) throws -> PostedEntry? {
+        let rows = try db.query(
+            """
+            SELECT e.entry_id, e.event_key, e.effective_date, e.description, e.reverses, e.recorded_at, e.recorded_by,
+                   l.account, l.fund, l.facility_id, l.side, l.amount_minor, l.currency
+              FROM ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id
+             WHERE \(condition)
+             ORDER BY l.line_no
+            """)
+        guard let first = rows.first else { return nil }
+        let lines = try rows.map { row in
+            JournalLine(
+                account: try row.decode(at: 7), fund: try row.decode(at: 8), facility: try row.decode(at: 9), side: try row.decode(at: 10),
+                amount: Money(minorUnits: try row.decode(at: 11), currency: try Currency.named(try row.decode(at: 12))))
+        }
+        let entry = NewEntry(
+            eventKey: try first.decode(at: 1), effectiveDate: try first.decode(at: 2), description: try first.decode(at: 3),
+            lines: lines, reverses: try first.decode(at: 4))
+        return PostedEntry(entryID: try first.decode(at: 0), entry: entry, recordedAt: try first.decode(at: 5), recordedBy: try first.decode(at: 6))
+    }
+}

@@ -1,0 +1,58 @@
+import Dates
+import Ledger
+import Postgres
+
+/// The latest close or reopen of a month.
+public struct PeriodStatus: Sendable, Hashable {
+    public var month: YearMonth
+    public var isClosed: Bool
+    public var recordedAt: Instant
+    public var recordedBy: String
+    public var reason: String?
+}
+
+extension LedgerStore {
+    /// Closes a month: no entry dated inside it is accepted until it is reopened. Waits for
+    /// postings into the month that are under way.
+    public func closePeriod(_ month: YearMonth, reason: String? = nil) throws {
+        try recordPeriodEvent(month, action: "close", reason: reason) { closed in
+            closed ? "is already closed" : nil
+        }
+    }
+
+    /// Reopens a closed month; the reason is recorded with who and when.
+    public func reopenPeriod(_ month: YearMonth, reason: String) throws {
+        guard !reason.allSatisfy(\.isWhitespace) else {
+            throw LedgerError.periodState(month: month.description, reason: "reopening needs a reason")
+        }
+        try recordPeriodEvent(month, action: "reopen", reason: reason) { closed in
+            closed ? nil : "is not closed"
+        }
+    }
+
+    private func recordPeriodEvent(_ month: YearMonth, action: String, reason: String?, refusal: (Bool) -> String?) throws {
+        try connection.transaction { tx in
+            // Takes the month's exclusive lock first, so the state read below cannot go stale.
+            try tx.execute("SELECT pg_advisory_xact_lock(7306001, \(month.year * 12 + month.month))")
+            let closed = try tx.scalar(
+                String.self, "SELECT action FROM ledger.period_event WHERE month = \(month.firstDay) ORDER BY period_event_id DESC LIMIT 1") == "close"
+            if let problem = refusal(closed) { throw LedgerError.periodState(month: month.description, reason: problem) }
+            try tx.execute("INSERT INTO ledger.period_event (month, action, reason) VALUES (\(month.firstDay), \(action), \(reason))")
+        }
+        cachedChart = nil
+    }
+
+    /// Every month that was ever closed, with its latest event.
+    public func periods() throws -> [PeriodStatus] {
+        try connection.query(
+            """
+            SELECT DISTINCT ON (month) month, action, recorded_at, recorded_by, reason
+              FROM ledger.period_event ORDER BY month, period_event_id DESC
+            """
+        ).map { row in
+            PeriodStatus(
+                month: YearMonth(try row.decode(CivilDate.self, at: 0)), isClosed: try row.decode(String.self, at: 1) == "close",
+                recordedAt: try row.decode(at: 2), recordedBy: try row.decode(at: 3), reason: try row.decode(at: 4))
+        }
+    }
+}

@@ -1,0 +1,222 @@
+// Proves the journal's invariants against the real server, each both through the library and
+// with raw SQL that bypasses it: balance, append-only, idempotency, period lock, reversal,
+// bitemporal balances, and exact totals under concurrent posting.
+import Dates
+import Dispatch
+import Ledger
+import LedgerStore
+import Postgres
+import Synchronization
+import TestSupport
+import Testing
+
+@Suite struct JournalTests {
+    let borrow = ["101000 FIN-DL debit 500.00 USD", "251000 FIN-DL credit 500.00 USD"]
+
+    @Test func postsAndIsIdempotent() throws {
+        try withLedger { (store, _) throws in
+            let e = entry("ev-1", "2026-10-05", borrow[0], borrow[1])
+            let first = try store.post(e)
+            #expect(first.status == .created)
+            let again = try store.post(e)
+            #expect(again == PostResult(entryID: first.entryID, eventKey: "ev-1", status: .existing))
+            var changed = e
+            changed.lines[1] = L("251000 FIN-DL credit 500.01 USD")
+            changed.lines[0] = L("101000 FIN-DL debit 500.01 USD")
+            #expect(throws: LedgerError.idempotencyConflict(eventKey: "ev-1", field: "lines[1].amount", existing: "500.00", requested: "500.01")) {
+                try store.post(changed)
+            }
+            var redated = e
+            redated.effectiveDate = D("2026-10-06")
+            #expect(throws: LedgerError.idempotencyConflict(eventKey: "ev-1", field: "date", existing: "2026-10-05", requested: "2026-10-06")) {
+                try store.post(redated)
+            }
+            let posted = try #require(try store.entry(id: first.entryID))
+            #expect(posted.entry == e)
+            #expect(posted.recordedBy == "postgres")
+            #expect(try balanceLines(store, asOf: "2026-10-31") == ["101000 FIN-DL USD 50000", "251000 FIN-DL USD -50000"])
+        }
+    }
+
+    @Test func unbalancedEntriesAreRefusedTwice() throws {
+        try withLedger { (store, _) throws in
+            #expect(throws: LedgerError.unbalanced(eventKey: "u", group: "proprietary", difference: "0.01 USD")) {
+                try store.post(entry("u", "2026-10-05", "101000 FIN-DL debit 500.01 USD", "251000 FIN-DL credit 500.00 USD"))
+            }
+            #expect(throws: LedgerError.unbalanced(eventKey: "f", group: "fund FIN-DL", difference: "500.00 USD")) {
+                try store.post(entry("f", "2026-10-05", "101000 FIN-DL debit 500.00 USD", "251000 PRG credit 500.00 USD"))
+            }
+            #expect(throws: LedgerError.self) {
+                try store.post(entry("b", "2026-10-05", "101000 FIN-DL debit 5 USD", "461000 FIN-DL credit 5 USD"))  // proprietary vs budgetary
+            }
+            // Raw SQL that skips the library is refused by the database at commit.
+            let db = store.connection
+            #expect {
+                try db.transaction { tx in
+                    let id = try tx.scalar(Int64.self, "INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count) VALUES ('raw', '2026-10-05', 'raw', 2) RETURNING entry_id")!
+                    try tx.execute("INSERT INTO ledger.journal_line VALUES (\(id), 1, '101000', 'FIN-DL', NULL, 'debit', 500, 'USD'), (\(id), 2, '251000', 'FIN-DL', NULL, 'credit', 499, 'USD')")
+                }
+            } throws: { ($0 as? PostgresError)?.code?.rawValue == "LX001" }
+            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry") == 0)
+        }
+    }
+
+    @Test func journalIsAppendOnlyEvenForItsOwner() throws {
+        try withLedger { (store, _) throws in
+            let posted = try store.post(entry("ev", "2026-10-05", borrow[0], borrow[1]))
+            for sql: SQL in [
+                "UPDATE ledger.journal_line SET amount_minor = 1", "DELETE FROM ledger.journal_line",
+                "UPDATE ledger.journal_entry SET effective_date = '2026-01-01'", "DELETE FROM ledger.journal_entry",
+                "TRUNCATE ledger.journal_line CASCADE",
+            ] {
+                #expect(throws: PostgresError.self) { try store.connection.execute(sql) }
+            }
+            // A line added later to a committed entry breaks its declared line count.
+            #expect {
+                try store.connection.execute("INSERT INTO ledger.journal_line VALUES (\(posted.entryID), 3, '101000', 'FIN-DL', NULL, 'debit', 1, 'USD')")
+            } throws: { ($0 as? PostgresError)?.code?.rawValue == "LX001" }
+            #expect(try balanceLines(store, asOf: "2026-12-31") == ["101000 FIN-DL USD 50000", "251000 FIN-DL USD -50000"])
+        }
+    }
+
+    @Test func closedPeriodRefusesLibraryAndRawSQL() throws {
+        try withLedger { (store, conninfo) throws in
+            let october = YearMonth("2026-10")!
+            try store.closePeriod(october)
+            #expect(throws: LedgerError.periodState(month: "2026-10", reason: "is already closed")) { try store.closePeriod(october) }
+            #expect(throws: LedgerError.periodClosed(month: "2026-10", eventKey: "late")) {
+                try store.post(entry("late", "2026-10-31", borrow[0], borrow[1]))
+            }
+            // A store that read the periods before the close still meets the database's check.
+            let other = try LedgerStore(conninfo: conninfo)
+            _ = try other.post(entry("nov", "2026-11-01", borrow[0], borrow[1]))
+            try store.reopenPeriod(october, reason: "late invoice from the servicer")
+            try store.closePeriod(october, reason: nil)
+            #expect(throws: LedgerError.periodClosed(month: "2026-10", eventKey: "late2")) {
+                try other.post(entry("late2", "2026-10-15", borrow[0], borrow[1]))
+            }
+            #expect {
+                try store.connection.execute("INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count) VALUES ('raw', '2026-10-02', 'raw', 2)")
+            } throws: { ($0 as? PostgresError)?.code?.rawValue == "LX002" }
+            #expect(throws: LedgerError.periodState(month: "2026-09", reason: "is not closed")) {
+                try store.reopenPeriod(YearMonth("2026-09")!, reason: "why")
+            }
+            #expect(throws: LedgerError.self) { try store.reopenPeriod(october, reason: "  ") }
+            let periods = try store.periods()
+            #expect(periods.map(\.month.description) == ["2026-10"])
+            #expect(periods.first?.isClosed == true)
+        }
+    }
+
+    @Test func reversalRestoresEveryBalanceOnce() throws {
+        try withLedger { (store, _) throws in
+            let original = try store.post(entry("ev", "2026-10-05", borrow[0], borrow[1]))
+            #expect(throws: LedgerError.invalidReversal(entryID: original.entryID, reason: "the reversal is dated 2026-10-04, before the original's 2026-10-05")) {
+                try store.reverse(entryID: original.entryID, effectiveDate: D("2026-10-04"), reason: "typo")
+            }
+            let reversal = try store.reverse(entryID: original.entryID, effectiveDate: D("2026-11-02"), reason: "duplicate invoice")
+            #expect(reversal.status == .created)
+            #expect(try store.reverse(entryID: original.entryID, effectiveDate: D("2026-11-02"), reason: "duplicate invoice").status == .existing)
+            #expect(throws: LedgerError.alreadyReversed(entryID: original.entryID, byEntryID: reversal.entryID)) {
+                try store.reverse(entryID: original.entryID, effectiveDate: D("2026-11-03"), reason: "again")
+            }
+            #expect(throws: LedgerError.entryNotFound(999)) { try store.reverse(entryID: 999, effectiveDate: D("2026-11-03"), reason: "x") }
+            #expect(try balanceLines(store, asOf: "2026-10-31").count == 2)
+            #expect(try balanceLines(store, asOf: "2026-11-30").isEmpty)
+            // A "reversal" that does not mirror the original is refused by the database.
+            #expect {
+                try store.connection.transaction { tx in
+                    let id = try tx.scalar(Int64.self, "INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count, reverses) VALUES ('bad', '2026-11-05', 'bad', 2, NULL) RETURNING entry_id")!
+                    try tx.execute("INSERT INTO ledger.journal_line VALUES (\(id), 1, '101000', 'FIN-DL', NULL, 'credit', 1, 'USD'), (\(id), 2, '251000', 'FIN-DL', NULL, 'debit', 1, 'USD')")
+                    let other = try tx.scalar(Int64.self, "INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count, reverses) VALUES ('bad2', '2026-11-05', 'bad', 2, \(id)) RETURNING entry_id")!
+                    try tx.execute("INSERT INTO ledger.journal_line VALUES (\(other), 1, '101000', 'FIN-DL', NULL, 'debit', 2, 'USD'), (\(other), 2, '251000', 'FIN-DL', NULL, 'credit', 2, 'USD')")
+                }
+            } throws: { ($0 as? PostgresError)?.code?.rawValue == "LX004" }
+        }
+    }
+
+    @Test func knownAtReproducesAnEarlierTrialBalance() throws {
+        try withLedger { (store, _) throws in
+            try store.post(entry("a", "2026-09-10", borrow[0], borrow[1]))
+            try store.post(entry("b", "2026-10-10", "101000 FIN-DL debit 7.00 USD", "251000 FIN-DL credit 7.00 USD"))
+            let knownAt = try #require(try store.connection.scalar(Instant.self, "SELECT clock_timestamp()"))
+            let before = try balanceLines(store, asOf: "2026-10-15", knownAt: knownAt)
+            // Later postings: a back-dated one into September, one in October, one after the as-of date.
+            try store.post(entry("c", "2026-09-20", "101000 FIN-DL debit 1.00 USD", "251000 FIN-DL credit 1.00 USD"))
+            try store.post(entry("d", "2026-10-11", "101000 FIN-DL debit 2.00 USD", "251000 FIN-DL credit 2.00 USD"))
+            try store.post(entry("e", "2026-10-20", "101000 FIN-DL debit 4.00 USD", "251000 FIN-DL credit 4.00 USD"))
+            #expect(try balanceLines(store, asOf: "2026-10-15", knownAt: knownAt) == before)
+            #expect(before == ["101000 FIN-DL USD 50700", "251000 FIN-DL USD -50700"])
+            #expect(try balanceLines(store, asOf: "2026-10-15") == ["101000 FIN-DL USD 51000", "251000 FIN-DL USD -51000"])
+            #expect(try balanceLines(store, asOf: "2026-10-31") == ["101000 FIN-DL USD 51400", "251000 FIN-DL USD -51400"])
+            #expect(try balanceLines(store, asOf: "2026-09-30") == ["101000 FIN-DL USD 50100", "251000 FIN-DL USD -50100"])
+        }
+    }
+
+    @Test func randomBalancedEntriesKeepEveryInvariant() throws {
+        try withLedger { (store, _) throws in
+            var rng = SystemRandomNumberGenerator()
+            let pairs = [("101000", "251000"), ("135000", "101000"), ("461000", "480100"), ("920100", "921100"), ("134100", "531000")]
+            let funds = ["FIN-DL", "FIN-LG", "PRG", "EQ", "DPA"]
+            var expected: [String: Int64] = [:]
+            for i in 0..<1500 {
+                var lines: [JournalLine] = []
+                for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                    let (dr, cr) = pairs.randomElement(using: &rng)!
+                    let fund = funds.randomElement(using: &rng)!
+                    let amount = Money(minorUnits: Int64.random(in: 1...10_000_000_00, using: &rng), currency: [.usd, Currency(code: "JPY")!].randomElement(using: &rng)!)
+                    lines += [JournalLine(account: dr, fund: fund, side: .debit, amount: amount), JournalLine(account: cr, fund: fund, side: .credit, amount: amount)]
+                    expected["\(dr) \(fund) \(amount.currency)", default: 0] += amount.minorUnits
+                    expected["\(cr) \(fund) \(amount.currency)", default: 0] -= amount.minorUnits
+                }
+                let day = CivilDate(daysSinceEpoch: D("2025-01-01").daysSinceEpoch + Int.random(in: 0..<700, using: &rng))
+                try store.post(NewEntry(eventKey: "p-\(i)", effectiveDate: day, description: "property \(i)", lines: lines))
+            }
+            let balances = try store.balances(asOf: D("2030-01-01"))
+            #expect(Dictionary(uniqueKeysWithValues: balances.map { ("\($0.account) \($0.fund) \($0.currency)", $0.balanceMinorUnits) }) == expected.filter { $0.value != 0 })
+            // The monthly balances equal a recomputation from the lines.
+            let drift = try store.connection.scalar(
+                Int64.self,
+                """
+                SELECT count(*) FROM (
+                  SELECT account, fund, facility_id, currency, month, debit_minor, credit_minor FROM ledger.balance_month
+                  EXCEPT
+                  SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, date_trunc('month', e.effective_date)::date,
+                         coalesce(sum(amount_minor) FILTER (WHERE side = 'debit'), 0), coalesce(sum(amount_minor) FILTER (WHERE side = 'credit'), 0)
+                    FROM ledger.journal_line l JOIN ledger.journal_entry e USING (entry_id) GROUP BY 1, 2, 3, 4, 5) d
+                """)
+            #expect(drift == 0)
+            // Every set balances per currency at every date.
+            for asOf in ["2025-03-15", "2025-12-31", "2026-06-30"] {
+                let chart = Dictionary(uniqueKeysWithValues: try store.accounts().map { ($0.number, $0.set) })
+                var totals: [String: Int64] = [:]
+                for b in try store.balances(asOf: D(asOf)) { totals["\(chart[b.account]!) \(b.currency)", default: 0] += b.balanceMinorUnits }
+                #expect(totals.values.allSatisfy { $0 == 0 }, "\(asOf): \(totals)")
+            }
+        }
+    }
+
+    @Test func concurrentPostersOnHotAccountsEndExact() throws {
+        try withLedger { (_, conninfo) throws in
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 8) { worker in
+                do {
+                    let store = try LedgerStore(conninfo: conninfo)
+                    for i in 0..<500 {
+                        // Both directions on the same accounts, so lock order matters.
+                        let lines = i % 2 == 0
+                            ? ["101000 FIN-DL debit 1.01 USD", "251000 FIN-DL credit 1.01 USD", "135000 FIN-DL debit 2.00 USD", "101000 FIN-DL credit 2.00 USD"]
+                            : ["135000 FIN-DL debit 2.00 USD", "101000 FIN-DL credit 2.00 USD", "101000 FIN-DL debit 1.01 USD", "251000 FIN-DL credit 1.01 USD"]
+                        try store.post(NewEntry(eventKey: "w\(worker)-\(i)", effectiveDate: D("2026-11-\(10 + i % 3)"), description: "hot", lines: lines.map(L)))
+                    }
+                } catch {
+                    failures.withLock { $0.append(String(describing: error)) }
+                }
+            }
+            #expect(failures.withLock { $0 } == [])
+            let store = try LedgerStore(conninfo: conninfo)
+            #expect(try balanceLines(store, asOf: "2026-11-30") == ["101000 FIN-DL USD -396000", "135000 FIN-DL USD 800000", "251000 FIN-DL USD -404000"])
+            #expect(try store.connection.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry") == 4000)
+        }
+    }
+}
