@@ -2,14 +2,6 @@ import Dates
 import Ledger
 import Postgres
 
-/// The balance of one account in one fund and currency: debits minus credits, in minor units.
-public struct AccountBalance: Sendable, Hashable {
-    public var account: String
-    public var fund: String
-    public var currency: String
-    public var balanceMinorUnits: Int64
-}
-
 extension LedgerStore {
     /// Balances as of an effective date and, optionally, as known at a recorded time: entries
     /// dated on or before `asOf` and recorded at or before `knownAt`. Only non-zero balances.

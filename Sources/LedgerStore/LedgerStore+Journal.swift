@@ -33,12 +33,17 @@ extension LedgerStore {
         let chart = try self.chart()
         try Journal.validate(entry, accounts: chart.accounts, funds: chart.funds)
         let month = YearMonth(entry.effectiveDate)
-        if chart.closedMonths.contains(month) { throw LedgerError.periodClosed(month: month.description, eventKey: entry.eventKey) }
+        // An identical retry of an entry posted before its month closed still finds the original.
+        func refuseClosedPeriod() throws -> PostResult {
+            if let existing = try Self.existingPosting(of: entry, connection) { return existing }
+            throw LedgerError.periodClosed(month: month.description, eventKey: entry.eventKey)
+        }
+        if chart.closedMonths.contains(month) { return try refuseClosedPeriod() }
         do {
             return try connection.transaction { tx in try Self.insert(entry, tx) }
         } catch let error as PostgresError {
             switch error.code?.rawValue {
-            case "LX002": throw LedgerError.periodClosed(month: month.description, eventKey: entry.eventKey)
+            case "LX002": return try refuseClosedPeriod()
             case "LX004": throw LedgerError.invalidReversal(entryID: entry.reverses ?? 0, reason: error.message)
             case "LX001", "LX003": throw LedgerError.refusedByDatabase(error.message)
             case SQLState.uniqueViolation.rawValue where error.constraint == "entry_reverses_once":
@@ -59,13 +64,10 @@ extension LedgerStore {
             RETURNING entry_id
             """)
         guard let entryID = inserted else {
-            guard let existing = try loadEntry(where: "e.event_key = \(entry.eventKey)", tx) else {
+            guard let existing = try existingPosting(of: entry, tx) else {
                 throw LedgerError.refusedByDatabase("event \(entry.eventKey) conflicts with an entry that cannot be read")
             }
-            if let d = Journal.firstDifference(existing: existing.entry, requested: entry) {
-                throw LedgerError.idempotencyConflict(eventKey: entry.eventKey, field: d.field, existing: d.existing, requested: d.requested)
-            }
-            return PostResult(entryID: existing.entryID, eventKey: entry.eventKey, status: .existing)
+            return existing
         }
         var insert: SQL = "INSERT INTO ledger.journal_line (entry_id, line_no, account, fund, facility_id, side, amount_minor, currency) VALUES "
         for (i, line) in entry.lines.enumerated() {
@@ -74,6 +76,16 @@ extension LedgerStore {
         }
         try tx.execute(insert)
         return PostResult(entryID: entryID, eventKey: entry.eventKey, status: .created)
+    }
+
+    /// The earlier posting of the same event key: `.existing` when identical, an idempotency
+    /// conflict naming the first differing field otherwise, nil when there is none.
+    static func existingPosting(of entry: NewEntry, _ db: Connection) throws -> PostResult? {
+        guard let existing = try loadEntry(where: "e.event_key = \(entry.eventKey)", db) else { return nil }
+        if let d = Journal.firstDifference(existing: existing.entry, requested: entry) {
+            throw LedgerError.idempotencyConflict(eventKey: entry.eventKey, field: d.field, existing: d.existing, requested: d.requested)
+        }
+        return PostResult(entryID: existing.entryID, eventKey: entry.eventKey, status: .existing)
     }
 
     /// Reverses every line of an entry, effective on `effectiveDate` (never before the original).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Ledger
 import Postgres
 
 /// The exit codes of DESIGN.md §5, and the one-line message for each error the library throws.
@@ -21,6 +22,15 @@ struct Failure {
             }
             message = e.description
         case let e as MigrationError:
+            exitCode = Self.dataError
+            message = e.description
+        case let e as LedgerError:
+            exitCode = Self.dataError
+            message = e.description
+        case let e as InputError:
+            exitCode = Self.dataError
+            message = e.description
+        case let e as MoneyError:
             exitCode = Self.dataError
             message = e.description
         case let e as PostgresDecodingError:

@@ -110,3 +110,77 @@ struct CLI {
         #expect(help.stdout.contains("69 database unreachable"))
     }
 }
+
+@Suite struct JournalCommandTests {
+    func write(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("entry-\(UUID().uuidString).json").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    let borrowing = """
+        {"event_id": "adj-001", "date": "2026-11-03", "description": "Borrowing from Treasury",
+         "lines": [{"account": "101000", "fund": "FIN-DL", "side": "debit", "amount": "2500000.00", "currency": "USD"},
+                   {"account": "251000", "fund": "FIN-DL", "side": "credit", "amount": "2500000", "currency": "USD"}]}
+        """
+
+    @Test func postReversePeriodAndTrialBalance() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            _ = try CLI.run(["db", "migrate", "--database", conninfo])
+            let file = try write(borrowing)
+            let first = try CLI.run(["post", file, "--database", conninfo, "--format", "json"])
+            #expect(first.exitCode == 0, "\(first.stderr)")
+            #expect(first.stdout.contains("\"status\" : \"created\""))
+            let again = try CLI.run(["post", file, "--database", conninfo, "--format", "json"])
+            #expect(again.stdout.contains("\"status\" : \"existing\""))
+
+            let tb = try CLI.run(["report", "trial-balance", "--as-of", "2026-11-30", "--database", conninfo, "--format", "json"])
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(tb.stdout.utf8)) as? [String: Any])
+            #expect(json["as_of"] as? String == "2026-11-30")
+            #expect(json["known_at"] is NSNull)
+            let rows = try #require(json["accounts"] as? [[String: String]])
+            #expect(rows.map { $0["balance"] } == ["2500000.00", "-2500000.00"])
+            #expect((json["totals"] as? [String: [String: [String: String]]])?["proprietary"]?["USD"] == ["debit": "2500000.00", "credit": "2500000.00"])
+
+            let reversed = try CLI.run(["reverse", "1", "--effective", "2026-11-20", "--reason", "posted twice", "--database", conninfo])
+            #expect(reversed.exitCode == 0, "\(reversed.stderr)")
+            #expect(reversed.stdout.contains("for event reversal:1"))
+            let empty = try CLI.run(["report", "trial-balance", "--as-of", "2026-11-30", "--database", conninfo, "--format", "csv"])
+            #expect(empty.stdout == "account,title,set,fund,currency,debit,credit\r\n")
+
+            #expect(try CLI.run(["period", "close", "2026-11", "--database", conninfo]).exitCode == 0)
+            let late = try CLI.run(["post", try write(borrowing.replacingOccurrences(of: "adj-001", with: "adj-002")), "--database", conninfo])
+            #expect(late.exitCode == 65)
+            #expect(late.stderr.contains("entry adj-002 is dated in 2026-11, which is closed"))
+            #expect(try CLI.run(["period", "reopen", "2026-11", "--database", conninfo]).exitCode == 64, "a reason is required")
+            #expect(try CLI.run(["period", "reopen", "2026-11", "--reason", "late invoice", "--database", conninfo]).exitCode == 0)
+            let periods = try CLI.run(["period", "list", "--database", conninfo, "--format", "csv"])
+            #expect(periods.stdout.contains("2026-11,open,"))
+            #expect(periods.stdout.contains(",late invoice\r\n"))
+        }
+    }
+
+    @Test func badEntryFilesExit65NamingFileFieldAndValue() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            _ = try CLI.run(["db", "migrate", "--database", conninfo])
+            let cases: [(String, String)] = [
+                (borrowing.replacingOccurrences(of: "\"2500000.00\"", with: "\"12.505\""), "lines[1]: amount \"12.505\": amount \"12.505\" has more than 2 fraction digits"),
+                (borrowing.replacingOccurrences(of: "\"2500000.00\"", with: "2500000.00"), "lines[1]: amount \"(a JSON number or boolean)\": must be a JSON string"),
+                (borrowing.replacingOccurrences(of: "2026-11-03", with: "2026-02-30"), "date \"2026-02-30\": not a calendar date"),
+                (borrowing.replacingOccurrences(of: "\"debit\"", with: "\"left\""), "lines[1]: side \"left\": must be debit or credit"),
+                (borrowing.replacingOccurrences(of: "\"2500000.00\"", with: "\"-5\""), "lines[1]: amount \"-5\": must be positive"),
+                (borrowing.replacingOccurrences(of: "\"101000\"", with: "\"999999\""), "entry adj-001, line 1, account \"999999\": not in the chart of accounts"),
+                (borrowing.replacingOccurrences(of: "\"2500000\"", with: "\"2499999.99\""), "entry adj-001 does not balance"),
+                ("{not json", "not valid JSON"),
+            ]
+            for (text, message) in cases {
+                let file = try write(text)
+                let result = try CLI.run(["post", file, "--database", conninfo])
+                #expect(result.exitCode == 65, "\(message)")
+                #expect(result.stderr.contains(message), "\(result.stderr)")
+            }
+            let db = try TestDatabase.connect(conninfo)
+            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry") == 0, "nothing was written")
+        }
+    }
+}

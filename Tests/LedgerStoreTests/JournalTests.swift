@@ -82,7 +82,9 @@ import Testing
     @Test func closedPeriodRefusesLibraryAndRawSQL() throws {
         try withLedger { (store, conninfo) throws in
             let october = YearMonth("2026-10")!
+            let before = try store.post(entry("early", "2026-10-01", borrow[0], borrow[1]))
             try store.closePeriod(october)
+            #expect(try store.post(entry("early", "2026-10-01", borrow[0], borrow[1])) == PostResult(entryID: before.entryID, eventKey: "early", status: .existing), "an identical retry still finds the original")
             #expect(throws: LedgerError.periodState(month: "2026-10", reason: "is already closed")) { try store.closePeriod(october) }
             #expect(throws: LedgerError.periodClosed(month: "2026-10", eventKey: "late")) {
                 try store.post(entry("late", "2026-10-31", borrow[0], borrow[1]))

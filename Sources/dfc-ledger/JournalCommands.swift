@@ -1,0 +1,138 @@
+import ArgumentParser
+import Dates
+import Foundation
+import Ledger
+import LedgerStore
+import Reports
+
+/// What a writing command prints with `--format json`: `{"entries": [{"entry_id", "event_id", "status"}]}`.
+struct WrittenEntries: Encodable {
+    struct Item: Encodable {
+        var entryId: Int64
+        var eventId: String
+        var status: String
+    }
+    var entries: [Item]
+
+    init(_ results: [PostResult]) {
+        entries = results.map { Item(entryId: $0.entryID, eventId: $0.eventKey, status: $0.status.rawValue) }
+    }
+
+    func print(format: OutputFormat) throws {
+        switch format {
+        case .json: Swift.print(try JSONOutput.render(self), terminator: "")
+        case .csv:
+            var table = TextTable(columns: [.init("entry_id"), .init("event_id"), .init("status")])
+            for e in entries { table.append([String(e.entryId), e.eventId, e.status]) }
+            Swift.print(table.renderCSV(), terminator: "")
+        case .table, .html:
+            for e in entries { Swift.print("\(e.status == "created" ? "posted" : "already posted") entry \(e.entryId) for event \(e.eventId)") }
+        }
+    }
+}
+
+struct Post: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Post a manual balanced entry (an adjustment) from a JSON file.",
+        discussion: """
+            ENTRY.json: {"event_id": "adj-2026-11-001", "date": "2026-11-30", "description": "…",
+              "lines": [{"account": "101000", "fund": "FIN-DL", "facility": "DPA-2026-0007" (optional),
+                         "side": "debit", "amount": "1250.00", "currency": "USD"}, …]}
+            Amounts are strings with at most the currency's digits. The event_id is the idempotency key:
+            posting the same file again changes nothing; different content under the same id is refused.
+            """)
+
+    @Argument(help: "The entry file.") var file: String
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: TableFormatOption
+
+    func run() throws {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+            throw InputError(file: file, field: "file", value: file, reason: "cannot be read")
+        }
+        let entry = try EntryFile.parse(data, file: file)
+        let result = try database.store().post(entry)
+        try WrittenEntries([result]).print(format: output.format)
+    }
+}
+
+struct Reverse: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Reverse every line of an entry, effective on a date no earlier than the original's.")
+
+    @Argument(help: "The id of the entry to reverse.") var entryID: Int64
+    @Option(help: "Effective date of the reversal (YYYY-MM-DD).") var effective: String
+    @Option(help: "Why the entry is reversed (recorded in the reversal's description).") var reason: String
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: TableFormatOption
+
+    func validate() throws {
+        guard CivilDate(iso: effective) != nil else { throw ValidationError("--effective \"\(effective)\" is not a date in YYYY-MM-DD form") }
+    }
+
+    func run() throws {
+        let result = try database.store().reverse(entryID: entryID, effectiveDate: CivilDate(iso: effective)!, reason: reason)
+        try WrittenEntries([result]).print(format: output.format)
+    }
+}
+
+struct Period: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Close, reopen and list accounting periods (months).", subcommands: [Close.self, Reopen.self, List.self])
+
+    struct MonthArgument: ParsableArguments {
+        @Argument(help: "The month, YYYY-MM.") var month: String
+        func validate() throws {
+            guard YearMonth(month) != nil else { throw ValidationError("\"\(month)\" is not a month in YYYY-MM form") }
+        }
+        var value: YearMonth { YearMonth(month)! }
+    }
+
+    struct Close: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Close a month: no entry dated inside it is accepted until it is reopened.")
+        @OptionGroup var month: MonthArgument
+        @Option(help: "An optional note recorded with the close.") var reason: String?
+        @OptionGroup var database: DatabaseOptions
+
+        func run() throws {
+            try database.store().closePeriod(month.value, reason: reason)
+            print("closed \(month.value)")
+        }
+    }
+
+    struct Reopen: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reopen a closed month; the reason is recorded with who and when.")
+        @OptionGroup var month: MonthArgument
+        @Option(help: "Why the month is reopened (required).") var reason: String
+        @OptionGroup var database: DatabaseOptions
+
+        func run() throws {
+            try database.store().reopenPeriod(month.value, reason: reason)
+            print("reopened \(month.value)")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every month ever closed, with its state and latest change.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: TableFormatOption
+
+        func run() throws {
+            let periods = try database.store().periods()
+            var table = TextTable(columns: [.init("month"), .init("state"), .init("recorded_at"), .init("recorded_by"), .init("reason")])
+            for p in periods {
+                table.append([p.month.description, p.isClosed ? "closed" : "open", p.recordedAt.description, p.recordedBy, p.reason ?? ""])
+            }
+            switch output.format {
+            case .json:
+                struct Item: Encodable { var month, state, recordedAt, recordedBy: String; var reason: String? }
+                let items = periods.map {
+                    Item(month: $0.month.description, state: $0.isClosed ? "closed" : "open", recordedAt: $0.recordedAt.description, recordedBy: $0.recordedBy, reason: $0.reason)
+                }
+                print(try JSONOutput.render(["periods": items]), terminator: "")
+            case .csv: print(table.renderCSV(), terminator: "")
+            case .table, .html: print(table.renderText(), terminator: "")
+            }
+        }
+    }
+}
