@@ -21,18 +21,9 @@ struct Failure {
             case .statement, .copyAborted, .protocolViolation: exitCode = Self.other
             }
             message = e.description
-        case let e as MigrationError:
+        case is MigrationError, is LedgerError, is InputError, is MoneyError:
             exitCode = Self.dataError
-            message = e.description
-        case let e as LedgerError:
-            exitCode = Self.dataError
-            message = e.description
-        case let e as InputError:
-            exitCode = Self.dataError
-            message = e.description
-        case let e as MoneyError:
-            exitCode = Self.dataError
-            message = e.description
+            message = String(describing: error)
         case let e as PostgresDecodingError:
             exitCode = Self.other
             message = e.description
