@@ -79,6 +79,19 @@ CREATE TABLE ledger.entry_seal (
     sealed_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 
+-- The lock that keeps postings into a month and the month's closing apart: posting takes it
+-- shared, closing or reopening takes it exclusive. Held until the transaction ends.
+CREATE FUNCTION ledger.lock_month(d date, exclusive boolean) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    key integer := (extract(year FROM d) * 12 + extract(month FROM d))::integer;
+BEGIN
+    IF exclusive THEN
+        PERFORM pg_advisory_xact_lock(7306001, key);
+    ELSE
+        PERFORM pg_advisory_xact_lock_shared(7306001, key);
+    END IF;
+END $$;
+
 -- Server-set facts: whatever a client sends for them is replaced.
 CREATE FUNCTION ledger.entry_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -88,9 +101,8 @@ BEGIN
     NEW.recorded_at := clock_timestamp();
     NEW.recorded_by := session_user;
     NEW.recorded_xid := pg_current_xact_id();
-    -- Posting takes the month's lock shared and closing takes it exclusive, so an entry can never
-    -- slip into a month that is being closed.
-    PERFORM pg_advisory_xact_lock_shared(7306001, (extract(year FROM month_start) * 12 + extract(month FROM month_start))::int);
+    -- An entry can never slip into a month that is being closed.
+    PERFORM ledger.lock_month(month_start, false);
     SELECT action INTO state FROM ledger.period_event WHERE month = month_start ORDER BY period_event_id DESC LIMIT 1;
     IF state = 'close' THEN
         RAISE EXCEPTION 'period % is closed: entry % is dated %', to_char(month_start, 'YYYY-MM'), NEW.event_key, NEW.effective_date
@@ -227,7 +239,7 @@ CREATE TRIGGER journal_line_balances AFTER INSERT ON ledger.journal_line
 -- Closing a month waits for postings into it to finish (the exclusive side of the month lock).
 CREATE FUNCTION ledger.period_event_lock() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock(7306001, (extract(year FROM NEW.month) * 12 + extract(month FROM NEW.month))::int);
+    PERFORM ledger.lock_month(NEW.month, true);
     NEW.recorded_at := clock_timestamp();
     NEW.recorded_by := session_user;
     RETURN NEW;

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A calendar date (proleptic Gregorian) without time zone: an effective date, a payment date.
 ///
 /// Text form is ISO 8601, `2026-11-29`. Only years 1…9999 are accepted: BC dates and `infinity` are
@@ -35,6 +41,11 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         self.year = y
         self.month = m
         self.day = d
+    }
+
+    /// Today's date in UTC, from the system clock.
+    public static func todayUTC() -> CivilDate {
+        CivilDate(daysSinceEpoch: Int(time(nil)) / 86_400)
     }
 
     public static func isLeapYear(_ year: Int) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
@@ -156,7 +167,7 @@ func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
     return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
 }
 
-public func parseDigits<C: Collection>(_ bytes: C) -> Int? where C.Element == UInt8 {
+func parseDigits<C: Collection>(_ bytes: C) -> Int? where C.Element == UInt8 {
     guard !bytes.isEmpty else { return nil }
     var v = 0
     for c in bytes {
@@ -166,13 +177,13 @@ public func parseDigits<C: Collection>(_ bytes: C) -> Int? where C.Element == UI
     return v
 }
 
-public func pad(_ value: Int, _ width: Int) -> String {
+func pad(_ value: Int, _ width: Int) -> String {
     let s = String(value)
     return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
 }
 
 extension Int64 {
-    public func quotientAndFloorRemainder(_ divisor: Int64) -> (Int64, Int64) {
+    func quotientAndFloorRemainder(_ divisor: Int64) -> (Int64, Int64) {
         var (q, r) = quotientAndRemainder(dividingBy: divisor)
         if r < 0 {
             q -= 1

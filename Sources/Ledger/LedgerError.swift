@@ -21,6 +21,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case alreadyReversed(entryID: Int64, byEntryID: Int64)
     /// A reversal dated before its original, or not mirroring it.
     case invalidReversal(entryID: Int64, reason: String)
+    /// A balance names an account the chart does not have (the chart and the journal disagree).
+    case unknownAccount(String)
     /// The journal refused a change (append-only), or another rule the database enforces.
     case refusedByDatabase(String)
 
@@ -39,6 +41,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .entryNotFound(let id): "no journal entry has id \(id)"
         case .alreadyReversed(let id, let by): "entry \(id) was already reversed by entry \(by)"
         case .invalidReversal(let id, let reason): "cannot reverse entry \(id): \(reason)"
+        case .unknownAccount(let number): "account \(number) has a balance but is not in the chart of accounts"
         case .refusedByDatabase(let message): message
         }
     }

@@ -11,26 +11,32 @@ extension LedgerStore {
     public func balances(asOf: CivilDate, knownAt: Instant? = nil, fund: String? = nil) throws -> [AccountBalance] {
         try connection.query(
             """
-            WITH cut AS (SELECT date_trunc('month', \(asOf)::date + 1)::date AS month_start),
+            WITH p AS (
+                SELECT date_trunc('month', \(asOf)::date + 1)::date AS month_start, \(asOf)::date AS as_of,
+                       \(knownAt)::timestamptz AS known_at, \(fund)::text AS fund
+            ),
             movements AS (
                 SELECT b.account, b.fund, b.currency, b.debit_minor - b.credit_minor AS net
-                  FROM ledger.balance_month b, cut WHERE b.month < cut.month_start
+                  FROM ledger.balance_month b, p
+                 WHERE b.month < p.month_start AND (p.fund IS NULL OR b.fund = p.fund)
                 UNION ALL
+                -- The partial month after the last whole month, as known at the time.
                 SELECT l.account, l.fund, l.currency,
                        CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END
-                  FROM ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id, cut
-                 WHERE e.effective_date >= cut.month_start AND e.effective_date <= \(asOf)
-                   AND (\(knownAt)::timestamptz IS NULL OR e.recorded_at <= \(knownAt)::timestamptz)
+                  FROM ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id, p
+                 WHERE e.effective_date >= p.month_start AND e.effective_date <= p.as_of
+                   AND (p.known_at IS NULL OR e.recorded_at <= p.known_at)
+                   AND (p.fund IS NULL OR l.fund = p.fund)
                 UNION ALL
+                -- Whole months include entries recorded after the time: take them out again.
                 SELECT l.account, l.fund, l.currency,
                        CASE l.side WHEN 'debit' THEN -l.amount_minor ELSE l.amount_minor END
-                  FROM ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id, cut
-                 WHERE \(knownAt)::timestamptz IS NOT NULL AND e.recorded_at > \(knownAt)::timestamptz
-                   AND e.effective_date < cut.month_start
+                  FROM ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id, p
+                 WHERE e.recorded_at > p.known_at AND e.effective_date < p.month_start
+                   AND (p.fund IS NULL OR l.fund = p.fund)
             )
             SELECT account, fund, currency, sum(net)::bigint AS balance
               FROM movements
-             WHERE \(fund)::text IS NULL OR fund = \(fund)::text
              GROUP BY account, fund, currency
             HAVING sum(net) <> 0
              ORDER BY account, fund, currency

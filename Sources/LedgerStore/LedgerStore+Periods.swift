@@ -33,7 +33,7 @@ extension LedgerStore {
     private func recordPeriodEvent(_ month: YearMonth, action: String, reason: String?, refusal: (Bool) -> String?) throws {
         try connection.transaction { tx in
             // Takes the month's exclusive lock first, so the state read below cannot go stale.
-            try tx.execute("SELECT pg_advisory_xact_lock(7306001, \(month.year * 12 + month.month))")
+            try tx.execute("SELECT ledger.lock_month(\(month.firstDay), true)")
             let closed = try tx.scalar(
                 String.self, "SELECT action FROM ledger.period_event WHERE month = \(month.firstDay) ORDER BY period_event_id DESC LIMIT 1") == "close"
             if let problem = refusal(closed) { throw LedgerError.periodState(month: month.description, reason: problem) }

@@ -32,7 +32,8 @@ extension Connection {
                 }
             } catch {
                 failure = error
-                if error is PostgresError == false { cancelCurrentQuery() }
+                // The consumer gave up (or could not decode a row): stop the server sending more.
+                if !(error is PostgresError) { cancelCurrentQuery() }
             }
         }
         if let failure { throw failure }

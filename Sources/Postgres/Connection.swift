@@ -109,11 +109,8 @@ public final class Connection {
     /// Runs a script of one or more statements with no parameters (the simple query protocol),
     /// such as a migration file. Never build the script from input.
     public func execute(unsafeSQL script: String) throws {
-        var failure: PostgresError?
         // PQexec returns the last statement's result; an error stops the script and is returned.
-        let result = PQexec(handle, script)
-        do { _ = try check(result, sql: script) } catch let e as PostgresError { failure = e }
-        if let failure { throw failure }
+        _ = try check(PQexec(handle, script), sql: script)
     }
 
     /// Returns the first row's first column, or nil for no rows.

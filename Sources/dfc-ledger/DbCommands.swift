@@ -18,8 +18,9 @@ struct Db: ParsableCommand {
 
         func run() throws {
             let connection = try database.connect()
-            let applied = try LedgerMigrations.migrator().migrate(connection)
-            let status = try LedgerMigrations.migrator().status(connection)
+            let migrator = try LedgerMigrations.migrator()
+            let applied = try migrator.migrate(connection)
+            let status = try migrator.status(connection)
             switch output.format {
             case .json:
                 print(try JSONOutput.render(MigrateOutput(target: connection.target, applied: applied.map(\.name), current: status.applied.count)), terminator: "")

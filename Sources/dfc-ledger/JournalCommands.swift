@@ -48,7 +48,12 @@ struct Post: ParsableCommand {
 
     func run() throws {
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+        do {
+            // Read one byte past the limit so that EntryFile can refuse an oversized file by its size.
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: EntryFile.bytesMax + 1) ?? Data()
+        } catch {
             throw InputError(file: file, field: "file", value: file, reason: "cannot be read")
         }
         let entry = try EntryFile.parse(data, file: file)

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Dates
-import Foundation
 import Ledger
 import LedgerStore
 import Reports
@@ -21,7 +20,7 @@ struct Report: ParsableCommand {
         }
 
         var date: CivilDate {
-            asOf.flatMap { CivilDate(iso: $0) } ?? CivilDate(daysSinceEpoch: Int(Date().timeIntervalSince1970) / 86_400)
+            asOf.flatMap { CivilDate(iso: $0) } ?? CivilDate.todayUTC()
         }
         var instant: Instant? { knownAt.flatMap { Instant(rfc3339: $0) } }
     }
@@ -53,6 +52,7 @@ struct Report: ParsableCommand {
                 print("Trial balance as of \(report.asOf)\(report.knownAt.map { ", as known at \($0)" } ?? "")")
                 print()
                 print(report.table.renderText(), terminator: "")
+                if report.accounts.isEmpty { print("(no non-zero balances)") }
             }
         }
     }

@@ -20,7 +20,7 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         let value = self.value.count > 80 ? String(self.value.prefix(80)) + "…" : self.value
-        return "\(file)\(location.isEmpty ? "" : ", \(location)"): \(field) \"\(value)\": \(reason)"
+        return "\(file)\(location.isEmpty ? "" : ", \(location)"): \(field)\(value.isEmpty ? "" : " \"\(value)\""): \(reason)"
     }
 }
 
@@ -33,7 +33,7 @@ public enum EntryFile {
 
     public static func parse(_ data: Data, file: String) throws(InputError) -> NewEntry {
         guard data.count <= bytesMax else {
-            throw InputError(file: file, field: "file", value: "\(data.count) bytes", reason: "larger than \(bytesMax) bytes")
+            throw InputError(file: file, field: "file", value: "", reason: "larger than \(bytesMax) bytes")
         }
         guard String(data: data, encoding: .utf8) != nil else {
             throw InputError(file: file, field: "file", value: "", reason: "not valid UTF-8")

@@ -85,8 +85,8 @@ public enum Journal {
         guard entry.lines.count >= 2, entry.lines.count <= linesPerEntryMax else {
             throw .invalidEntry(eventKey: key, reason: "an entry has 2 to \(linesPerEntryMax) lines, this one has \(entry.lines.count)")
         }
-        var bySet: [String: Int64] = [:]
-        var byFund: [String: Int64] = [:]
+        var bySet: [BalanceGroup: Int64] = [:]
+        var byFund: [BalanceGroup: Int64] = [:]
         for (i, line) in entry.lines.enumerated() {
             let n = i + 1
             guard let account = accounts[line.account] else {
@@ -102,18 +102,23 @@ public enum Journal {
                 throw .invalidLine(eventKey: key, line: n, field: "facility", value: facility, reason: "a facility id is 1 to 64 letters, digits, '.', '_' or '-'")
             }
             let signed = line.side == .debit ? line.amount.minorUnits : -line.amount.minorUnits
-            let currency = line.amount.currency.code
-            try accumulate(&bySet, "\(account.set.rawValue) \(currency)", signed, key)
-            try accumulate(&byFund, "fund \(line.fund) \(currency)", signed, key)
+            let currency = line.amount.currency
+            try accumulate(&bySet, BalanceGroup(label: account.set.rawValue, currency: currency), signed, key)
+            try accumulate(&byFund, BalanceGroup(label: "fund \(line.fund)", currency: currency), signed, key)
         }
         for (group, difference) in bySet.sorted(by: { $0.key < $1.key }) + byFund.sorted(by: { $0.key < $1.key }) where difference != 0 {
-            let currency = String(group.suffix(3))
-            let digits = Currency(code: currency)?.minorUnits ?? 2
-            throw .unbalanced(eventKey: key, group: String(group.dropLast(4)), difference: Money.format(minorUnits: difference, digits: digits) + " " + currency)
+            throw .unbalanced(eventKey: key, group: group.label, difference: Money(minorUnits: difference, currency: group.currency).description)
         }
     }
 
-    private static func accumulate(_ totals: inout [String: Int64], _ group: String, _ amount: Int64, _ key: String) throws(LedgerError) {
+    /// Lines that must balance among themselves: one account set, or one fund, in one currency.
+    private struct BalanceGroup: Hashable, Comparable {
+        var label: String
+        var currency: Currency
+        static func < (a: BalanceGroup, b: BalanceGroup) -> Bool { (a.label, a.currency.code) < (b.label, b.currency.code) }
+    }
+
+    private static func accumulate(_ totals: inout [BalanceGroup: Int64], _ group: BalanceGroup, _ amount: Int64, _ key: String) throws(LedgerError) {
         let (sum, overflow) = totals[group, default: 0].addingReportingOverflow(amount)
         guard !overflow else { throw .invalidEntry(eventKey: key, reason: "the amounts overflow 64-bit minor units") }
         totals[group] = sum

@@ -21,19 +21,11 @@ public struct ExactDecimal: Hashable, Sendable, Comparable, CustomStringConverti
             percent = true
             body = body.dropLast()
         }
-        let negative = body.first == "-"
-        if negative { body = body.dropFirst() }
-        let parts = body.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let whole = parts[0]
-        let fraction = parts.count == 2 ? parts[1] : ""
-        guard !whole.isEmpty, parts.count == 1 || !fraction.isEmpty,
-            (whole + fraction).utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-            whole.count <= 19
-        else { return nil }
-        var value: Int128 = 0
-        for c in (whole + fraction).utf8 { value = value * 10 + Int128(c - UInt8(ascii: "0")) }
+        guard let (negative, whole, fraction) = DecimalText.split(body), whole.count <= 19 else { return nil }
         let scale = fraction.count + (percent ? 2 : 0)
         guard scale <= ExactDecimal.scaleMax else { return nil }
+        var value: Int128 = 0
+        for c in (whole + fraction).utf8 { value = value * 10 + Int128(c - UInt8(ascii: "0")) }
         self.init(significand: negative ? -value : value, scale: scale)
     }
 
@@ -52,12 +44,7 @@ public struct ExactDecimal: Hashable, Sendable, Comparable, CustomStringConverti
     public static let scaleMax = 18
 
     public var description: String {
-        var digits = String(significand.magnitude)
-        if scale > 0 {
-            if digits.count <= scale { digits = String(repeating: "0", count: scale - digits.count + 1) + digits }
-            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -scale))
-        }
-        return significand < 0 ? "-" + digits : digits
+        DecimalText.format(magnitude: significand.magnitude, negative: significand < 0, scale: scale)
     }
 
     public static func == (a: ExactDecimal, b: ExactDecimal) -> Bool { compare(a, b) == 0 }

@@ -26,14 +26,7 @@ public struct Money: Hashable, Sendable, CustomStringConvertible {
 
     static func parseMinorUnits(_ text: String, digits: Int, currency: String) throws(MoneyError) -> Int64 {
         guard !text.isEmpty else { throw .malformed(text: text, reason: "the amount is empty") }
-        var rest = Substring(text)
-        let negative = rest.first == "-"
-        if negative { rest = rest.dropFirst() }
-        let parts = rest.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let whole = parts[0]
-        let fraction = parts.count == 2 ? parts[1] : ""
-        func isDigits(_ s: Substring) -> Bool { s.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } }
-        guard !whole.isEmpty, isDigits(whole), isDigits(fraction), parts.count == 1 || !fraction.isEmpty else {
+        guard let (negative, whole, fraction) = DecimalText.split(Substring(text)) else {
             throw .malformed(text: text, reason: "an amount is digits with an optional leading '-' and one '.' as decimal mark, e.g. 1250000.00")
         }
         guard fraction.count <= digits else {
@@ -57,12 +50,7 @@ public struct Money: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(formatted) \(currency.code)" }
 
     static func format(minorUnits: Int64, digits: Int) -> String {
-        var s = String(minorUnits.magnitude)
-        if digits > 0 {
-            if s.count <= digits { s = String(repeating: "0", count: digits - s.count + 1) + s }
-            s.insert(".", at: s.index(s.endIndex, offsetBy: -digits))
-        }
-        return minorUnits < 0 ? "-" + s : s
+        DecimalText.format(magnitude: minorUnits.magnitude, negative: minorUnits < 0, scale: digits)
     }
 
     public var isZero: Bool { minorUnits == 0 }

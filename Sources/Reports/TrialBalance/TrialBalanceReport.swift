@@ -44,7 +44,7 @@ public struct TrialBalanceReport: Encodable, Sendable, Equatable {
         var rows: [Row] = []
         var sums: [AccountSet: [String: (debit: Int64, credit: Int64)]] = [:]
         for b in balances where b.balanceMinorUnits != 0 {
-            guard let account = byNumber[b.account] else { throw LedgerError.refusedByDatabase("balance for unknown account \(b.account)") }
+            guard let account = byNumber[b.account] else { throw LedgerError.unknownAccount(b.account) }
             if let set, account.set != set { continue }
             let currency = try Currency.named(b.currency)
             let debit = max(b.balanceMinorUnits, 0)
