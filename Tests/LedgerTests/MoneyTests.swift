@@ -82,5 +82,6 @@ import Testing
             #expect(ExactDecimal(bad) == nil, "\(bad)")
         }
         #expect(Set([ExactDecimal("0.5")!, ExactDecimal("0.50")!]).count == 1)
+        #expect(ExactDecimal("0." + String(repeating: "9", count: 60)) == nil, "refused, not an overflow trap")
     }
 }
