@@ -39,10 +39,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Ledger", dependencies: ["Dates"], swiftSettings: swiftSettings),
+        .target(
+            name: "Ledger", dependencies: ["Dates", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .target(
             name: "LedgerStore",
-            dependencies: ["Ledger", "Postgres", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Ledger", "Postgres"],
             resources: [.embedInCode("Schema")],
             swiftSettings: swiftSettings
         ),

@@ -8,6 +8,7 @@ public enum LedgerMigrations {
     public static let all: [Migration] = [
         migration("0001_chart_of_accounts.sql", PackageResources._001_chart_of_accounts_sql),
         migration("0002_journal.sql", PackageResources._002_journal_sql),
+        migration("0003_audit_chain.sql", PackageResources._003_audit_chain_sql),
     ]
 
     public static func migrator() throws -> Migrator { try Migrator(all) }

@@ -21,7 +21,7 @@ struct Failure {
             case .statement, .copyAborted, .protocolViolation: exitCode = Self.other
             }
             message = e.description
-        case is MigrationError, is LedgerError, is InputError, is MoneyError:
+        case is MigrationError, is LedgerError, is InputError, is MoneyError, is BooksDoNotVerify:
             exitCode = Self.dataError
             message = String(describing: error)
         case let e as PostgresDecodingError:

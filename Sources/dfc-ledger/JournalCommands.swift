@@ -57,7 +57,9 @@ struct Post: ParsableCommand {
             throw InputError(file: file, field: "file", value: file, reason: "cannot be read")
         }
         let entry = try EntryFile.parse(data, file: file)
-        let result = try database.store().post(entry)
+        let store = try database.store()
+        let result = try store.post(entry)
+        store.sealAfterWrite()
         try WrittenEntries([result]).print(format: output.format)
     }
 }
@@ -76,7 +78,9 @@ struct Reverse: ParsableCommand {
     }
 
     func run() throws {
-        let result = try database.store().reverse(entryID: entryID, effectiveDate: CivilDate(iso: effective)!, reason: reason)
+        let store = try database.store()
+        let result = try store.reverse(entryID: entryID, effectiveDate: CivilDate(iso: effective)!, reason: reason)
+        store.sealAfterWrite()
         try WrittenEntries([result]).print(format: output.format)
     }
 }
@@ -100,8 +104,11 @@ struct Period: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() throws {
-            try database.store().closePeriod(month.value, reason: reason)
-            print("closed \(month.value)")
+            let store = try database.store()
+            try store.closePeriod(month.value, reason: reason)
+            // The chain's head right after the close: worth keeping outside the database.
+            let head = try store.sealCommitted().head
+            print("closed \(month.value); audit chain head \(head?.description ?? "(nothing sealed yet)")")
         }
     }
 

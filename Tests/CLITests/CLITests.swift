@@ -183,4 +183,53 @@ struct CLI {
             #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry") == 0, "nothing was written")
         }
     }
+
+    @Test func trialBalanceFiltersBySetAndFund() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            _ = try CLI.run(["db", "migrate", "--database", conninfo])
+            let appropriation = """
+                {"event_id": "fund-1", "date": "2026-11-02", "description": "Appropriation",
+                 "lines": [{"account": "101000", "fund": "PRG", "side": "debit", "amount": "700.00", "currency": "USD"},
+                           {"account": "310100", "fund": "PRG", "side": "credit", "amount": "700.00", "currency": "USD"},
+                           {"account": "411900", "fund": "PRG", "side": "debit", "amount": "700.00", "currency": "USD"},
+                           {"account": "445000", "fund": "PRG", "side": "credit", "amount": "700.00", "currency": "USD"}]}
+                """
+            #expect(try CLI.run(["post", try write(appropriation), "--database", conninfo]).exitCode == 0)
+            #expect(try CLI.run(["post", try write(borrowing), "--database", conninfo]).exitCode == 0)
+            func accounts(_ extra: [String]) throws -> [String] {
+                let tb = try CLI.run(["report", "trial-balance", "--as-of", "2026-11-30", "--database", conninfo, "--format", "csv"] + extra)
+                #expect(tb.exitCode == 0, "\(tb.stderr)")
+                return tb.stdout.split(separator: "\r\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).prefix(4).joined(separator: " ") }
+            }
+            #expect(try accounts(["--set", "budgetary"]) == ["411900 Other Appropriations Realized budgetary PRG", "445000 Unapportioned Authority budgetary PRG", "total  budgetary "])
+            #expect(try accounts(["--fund", "FIN-DL"]) == [
+                "101000 Fund Balance With Treasury proprietary FIN-DL", "251000 Principal Payable to the Bureau of the Fiscal Service proprietary FIN-DL",
+                "total  proprietary ",
+            ])
+            #expect(try accounts(["--fund", "PRG", "--set", "proprietary"]).count == 3)
+            #expect(try CLI.run(["report", "trial-balance", "--set", "offbudget", "--database", conninfo]).exitCode == 64)
+        }
+    }
+
+    @Test func verifyPassesThenNamesALineAlteredByASuperuser() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            _ = try CLI.run(["db", "migrate", "--database", conninfo])
+            #expect(try CLI.run(["post", try write(borrowing), "--database", conninfo]).exitCode == 0)
+            let ok = try CLI.run(["verify", "--database", conninfo, "--format", "json"])
+            #expect(ok.exitCode == 0, "\(ok.stdout)\(ok.stderr)")
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(ok.stdout.utf8)) as? [String: Any])
+            #expect(summary["status"] as? String == "ok" && summary["seals_checked"] as? Int == 1)
+            let head = try #require(summary["head"] as? String)
+
+            let db = try TestDatabase.connect(conninfo)
+            try db.execute(unsafeSQL: "SET session_replication_role = replica; UPDATE ledger.journal_line SET amount_minor = 1 WHERE entry_id = 1 AND line_no = 2")
+            let failed = try CLI.run(["verify", "--database", conninfo, "--expect-head", head])
+            #expect(failed.exitCode == 65)
+            #expect(failed.stdout.contains("verify: FAILED: 3 problems"))
+            #expect(failed.stdout.contains("  - entry 1 (adj-001), chain #1: sealed as \(head.dropFirst(2)) but its content now hashes to "))
+            #expect(failed.stdout.contains("balance 251000 fund FIN-DL USD 2026-11: stored debit 0.00, credit 2500000.00, but the lines sum to debit 0.00, credit 0.01"))
+            #expect(failed.stderr.contains("the books do not verify: 3 problems"))
+            #expect(try CLI.run(["verify", "--database", conninfo, "--expect-head", "1:xyz"]).exitCode == 64)
+        }
+    }
 }

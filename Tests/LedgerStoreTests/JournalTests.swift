@@ -210,6 +210,8 @@ import Testing
                             ? ["101000 FIN-DL debit 1.01 USD", "251000 FIN-DL credit 1.01 USD", "135000 FIN-DL debit 2.00 USD", "101000 FIN-DL credit 2.00 USD"]
                             : ["135000 FIN-DL debit 2.00 USD", "101000 FIN-DL credit 2.00 USD", "101000 FIN-DL debit 1.01 USD", "251000 FIN-DL credit 1.01 USD"]
                         try store.post(NewEntry(eventKey: "w\(worker)-\(i)", effectiveDate: D("2026-11-\(10 + i % 3)"), description: "hot", lines: lines.map(L)))
+                        // Sealers run alongside the posters, as after every write command.
+                        if i % 10 == 0 { try store.sealCommitted(wait: i % 100 == 0) }
                     }
                 } catch {
                     failures.withLock { $0.append(String(describing: error)) }
@@ -219,6 +221,9 @@ import Testing
             let store = try LedgerStore(conninfo: conninfo)
             #expect(try balanceLines(store, asOf: "2026-11-30") == ["101000 FIN-DL USD -396000", "135000 FIN-DL USD 800000", "251000 FIN-DL USD -404000"])
             #expect(try store.connection.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry") == 4000)
+            let report = try store.verify()
+            #expect(report.problems == [])
+            #expect(report.sealsChecked == 4000 && report.pending == 0 && report.head?.hasPrefix("4000:") == true)
         }
     }
 }

@@ -1,0 +1,288 @@
+import Dates
+import Ledger
+import Postgres
+
+/// The end of the audit chain: the last seal.
+public struct ChainHead: Hashable, Sendable, CustomStringConvertible {
+    public var chainSeq: Int64
+    public var entryID: Int64
+    public var sha256: String
+
+    public init(chainSeq: Int64, entryID: Int64, sha256: String) {
+        self.chainSeq = chainSeq
+        self.entryID = entryID
+        self.sha256 = sha256
+    }
+
+    /// `SEQ:SHA256`, the form `dfc-ledger verify --expect-head` takes back.
+    public var description: String { "\(chainSeq):\(sha256)" }
+}
+
+/// What one run of the sealer did.
+public struct SealResult: Hashable, Sendable {
+    /// Entries sealed by this run.
+    public var sealed: Int
+    /// The chain's head afterwards; nil while the journal is empty.
+    public var head: ChainHead?
+    /// False when another sealer was running and `wait` was false: it will seal what is committed.
+    public var ran: Bool
+}
+
+extension LedgerStore {
+    /// How many entries one sealing transaction takes at most.
+    static let sealBatch = 1000
+
+    /// Seals every entry whose recording transaction has finished, in recording order.
+    ///
+    /// Writers never wait for the chain: they commit, and a sealer run (after each write command,
+    /// at month-end and by `verify`) chains what is committed. One sealer runs at a time; with
+    /// `wait: false` a run that finds another one busy returns at once (`ran == false`).
+    @discardableResult
+    public func sealCommitted(wait: Bool = true) throws -> SealResult {
+        var total = 0
+        while true {
+            let step = try connection.transaction { tx -> (sealed: Int, head: ChainHead?)? in
+                if wait {
+                    try tx.execute("SELECT pg_advisory_xact_lock(\(Self.sealerLock.0), \(Self.sealerLock.1))")
+                } else if try tx.scalar(Bool.self, "SELECT pg_try_advisory_xact_lock(\(Self.sealerLock.0), \(Self.sealerLock.1))") != true {
+                    return nil
+                }
+                return try Self.sealBatch(tx)
+            }
+            guard let step else { return SealResult(sealed: total, head: nil, ran: false) }
+            total += step.sealed
+            if step.sealed < Self.sealBatch { return SealResult(sealed: total, head: step.head, ran: true) }
+        }
+    }
+
+    /// The advisory lock that admits one sealer at a time.
+    static let sealerLock: (Int32, Int32) = (7306002, 1)
+
+    /// Seals up to `sealBatch` entries after the head. Inside the sealer's transaction.
+    private static func sealBatch(_ tx: Connection) throws -> (sealed: Int, head: ChainHead?) {
+        let start = try headPosition(tx)
+        var head = start.head
+        let after = start.position
+        // Only entries below the bound: their transactions ended before the next statement's
+        // snapshot, so they are all visible to it, and no entry can later appear before them.
+        guard let bound = try tx.scalar(String.self, "SELECT ledger.chain_bound()::text") else { return (0, head) }
+        var batch: [SealedEntry] = []
+        try streamEntries(
+            from:
+                """
+                SELECT e.* FROM ledger.journal_entry e
+                 WHERE (e.recorded_xid, e.entry_id) > (\(String(after.recordedXID))::xid8, \(after.entryID))
+                   AND e.recorded_xid < \(bound)::xid8
+                 ORDER BY e.recorded_xid, e.entry_id
+                 LIMIT \(sealBatch)
+                """,
+            order: "e.recorded_xid, e.entry_id", tx
+        ) { batch.append($0.entry) }
+        guard !batch.isEmpty else { return (0, head) }
+
+        var insert: SQL = "INSERT INTO ledger.entry_seal (chain_seq, entry_id, previous_sha256, sha256) VALUES "
+        var seq = head?.chainSeq ?? 0
+        var previous = head?.sha256 ?? AuditChain.genesis
+        for (i, entry) in batch.enumerated() {
+            seq += 1
+            let sha = AuditChain.seal(entry, previous: previous)
+            insert = insert + (i == 0 ? "" : ", ") + "(\(seq), \(entry.posted.entryID), \(previous), \(sha))"
+            previous = sha
+            head = ChainHead(chainSeq: seq, entryID: entry.posted.entryID, sha256: sha)
+        }
+        try tx.execute(insert)
+        return (batch.count, head)
+    }
+
+    /// The chain's head, or nil before the first seal.
+    public func chainHead() throws -> ChainHead? {
+        try connection.query("SELECT chain_seq, entry_id, sha256 FROM ledger.entry_seal ORDER BY chain_seq DESC LIMIT 1").first.map {
+            ChainHead(chainSeq: try $0.decode(at: 0), entryID: try $0.decode(at: 1), sha256: try $0.decode(at: 2))
+        }
+    }
+
+    /// One entry of a streamed run, with the seal columns the query selected (if any).
+    struct StreamedEntry {
+        var entry: SealedEntry
+        /// The number of lines the header declares (the lines actually present are in `entry`).
+        var declaredLines: Int
+        var seal: (chainSeq: Int64, previous: String, sha256: String)?
+    }
+
+    /// Streams whole entries (header and lines, in line order) for the entries that `entries`
+    /// selects — a query over `ledger.journal_entry e` returning `e.*`, optionally joined with
+    /// `ledger.entry_seal s` and then selecting `s.chain_seq, s.previous_sha256, s.sha256` after
+    /// `e.*` — in the order given by `order` (columns of `e` or `s`). Memory holds one entry.
+    static func streamEntries(
+        from entries: SQL, order: String, withSeals: Bool = false, _ db: Connection, _ body: (StreamedEntry) throws -> Void
+    ) throws {
+        let sealColumns = withSeals ? ", e.chain_seq, e.previous_sha256, e.sha256" : ""
+        var current: StreamedEntry?
+        var lines: [JournalLine] = []
+        func flush() throws {
+            guard var done = current else { return }
+            done.entry.posted.entry.lines = lines
+            try body(done)
+            current = nil
+            lines.removeAll(keepingCapacity: true)
+        }
+        try db.stream(
+            SQL(unsafeSQL: "WITH e AS (") + entries
+                + SQL(
+                    unsafeSQL: """
+                        )
+                        SELECT e.entry_id, e.recorded_xid::text::bigint, e.recorded_at, e.recorded_by, e.event_key, e.effective_date,
+                               e.description, e.reverses, e.line_count,
+                               l.line_no, l.account, l.fund, l.facility_id, l.side, l.amount_minor, l.currency\(sealColumns)
+                          FROM e LEFT JOIN ledger.journal_line l ON l.entry_id = e.entry_id
+                         ORDER BY \(order), l.line_no
+                        """)
+        ) { row in
+            let entryID: Int64 = try row.decode(at: 0)
+            if current?.entry.posted.entryID != entryID {
+                try flush()
+                let posted = PostedEntry(
+                    entryID: entryID,
+                    entry: NewEntry(
+                        eventKey: try row.decode(at: 4), effectiveDate: try row.decode(at: 5), description: try row.decode(at: 6),
+                        lines: [], reverses: try row.decode(at: 7)),
+                    recordedAt: try row.decode(at: 2), recordedBy: try row.decode(at: 3))
+                let seal: (Int64, String, String)? =
+                    withSeals ? (try row.decode(at: 16), try row.decode(at: 17), try row.decode(at: 18)) : nil
+                current = StreamedEntry(
+                    entry: SealedEntry(posted: posted, recordedXID: UInt64(try row.decode(Int64.self, at: 1))),
+                    declaredLines: try row.decode(at: 8), seal: seal)
+            }
+            // An entry whose lines were all removed still arrives once, with NULL line columns.
+            if !row.isNull(at: 9) {
+                lines.append(
+                    JournalLine(
+                        account: try row.decode(at: 10), fund: try row.decode(at: 11), facility: try row.decode(at: 12),
+                        side: try row.decode(at: 13),
+                        amount: Money(minorUnits: try row.decode(at: 14), currency: try Currency.named(try row.decode(at: 15)))))
+            }
+        }
+        try flush()
+    }
+}
+
+extension LedgerStore {
+    /// Recomputes the audit chain and every stored balance from the journal's lines, in one
+    /// consistent snapshot, and reports what does not hold.
+    ///
+    /// With `sealFirst` (the default) committed entries are sealed before checking, so the chain
+    /// covers everything written so far; without it (a read-only replica, say) unsealed entries are
+    /// counted as pending. `expectedHead` is a head recorded earlier outside the database
+    /// (`SEQ:SHA256`): the chain must still hold it, or it was rewritten.
+    public func verify(sealFirst: Bool = true, expectedHead: ChainHead? = nil) throws -> VerifyReport {
+        if sealFirst { try sealCommitted() }
+        let chart = try self.chart()
+        return try connection.transaction(.repeatableRead, readOnly: true) { tx in
+            var verifier = ChainVerifier(accounts: chart.accounts, funds: chart.funds)
+            try Self.streamEntries(
+                from:
+                    """
+                    SELECT e.*, s.chain_seq, s.previous_sha256, s.sha256
+                      FROM ledger.entry_seal s JOIN ledger.journal_entry e ON e.entry_id = s.entry_id
+                    """,
+                order: "e.chain_seq", withSeals: true, tx
+            ) { streamed in
+                guard let seal = streamed.seal else { return }
+                verifier.check(
+                    streamed.entry, declaredLines: streamed.declaredLines, chainSeq: seal.chainSeq, previous: seal.previous,
+                    sha256: seal.sha256)
+            }
+            var problems = verifier.problems
+            var count = verifier.problemCount
+
+            let head = try Self.headPosition(tx)
+            // Entries without a seal: before the head's position they were skipped or unsealed
+            // (a problem); after it they are simply newer than the last sealer run.
+            let unsealed = try tx.query(
+                """
+                SELECT e.entry_id, e.event_key,
+                       (e.recorded_xid, e.entry_id) < (\(String(head.position.recordedXID))::xid8, \(head.position.entryID)) AS inside,
+                       count(*) FILTER (WHERE (e.recorded_xid, e.entry_id) > (\(String(head.position.recordedXID))::xid8, \(head.position.entryID))) OVER () AS pending,
+                       count(*) OVER () AS total
+                  FROM ledger.journal_entry e
+                 WHERE NOT EXISTS (SELECT 1 FROM ledger.entry_seal s WHERE s.entry_id = e.entry_id)
+                 ORDER BY e.recorded_xid, e.entry_id
+                """)
+            var pending = 0
+            for row in unsealed {
+                pending = try row.decode(at: 3)
+                if try row.decode(Bool.self, at: 2) {
+                    count += 1
+                    problems.append(.unsealed(entryID: try row.decode(at: 0), eventKey: try row.decode(at: 1)))
+                }
+            }
+
+            if let expectedHead {
+                let found = try tx.scalar(String.self, "SELECT sha256 FROM ledger.entry_seal WHERE chain_seq = \(expectedHead.chainSeq)")
+                if found != expectedHead.sha256 {
+                    count += 1
+                    problems.append(.headMismatch(expected: expectedHead.description, found: found.map { "\(expectedHead.chainSeq):\($0)" } ?? "no seal #\(expectedHead.chainSeq)"))
+                }
+            }
+
+            let balances = try Self.balanceMismatches(tx)
+            count += balances.count
+            problems += balances.first
+            return VerifyReport(
+                entries: try tx.scalar(Int.self, "SELECT count(*) FROM ledger.journal_entry") ?? 0,
+                sealsChecked: verifier.checked, linesChecked: verifier.lines, head: head.head?.description, pending: pending,
+                balancesChecked: try tx.scalar(Int.self, "SELECT count(*) FROM ledger.balance_month") ?? 0,
+                problems: Array(problems.prefix(VerifyReport.problemLimit)), problemCount: count)
+        }
+    }
+
+    /// The head and its place in recording order (`.start` when nothing is sealed).
+    static func headPosition(_ db: Connection) throws -> (head: ChainHead?, position: ChainPosition) {
+        guard
+            let row = try db.query(
+                """
+                SELECT s.chain_seq, s.entry_id, s.sha256, e.recorded_xid::text::bigint
+                  FROM ledger.entry_seal s JOIN ledger.journal_entry e ON e.entry_id = s.entry_id
+                 ORDER BY s.chain_seq DESC LIMIT 1
+                """
+            ).first
+        else { return (nil, .start) }
+        let head = ChainHead(chainSeq: try row.decode(at: 0), entryID: try row.decode(at: 1), sha256: try row.decode(at: 2))
+        return (head, ChainPosition(recordedXID: UInt64(try row.decode(Int64.self, at: 3)), entryID: head.entryID))
+    }
+
+    /// Month balances that differ from the sum of their lines: the first few, and how many.
+    private static func balanceMismatches(_ db: Connection) throws -> (first: [VerifyProblem], count: Int) {
+        let rows = try db.query(
+            """
+            WITH recomputed AS (
+                SELECT l.account, l.fund, coalesce(l.facility_id, '') AS facility_id, l.currency,
+                       date_trunc('month', e.effective_date)::date AS month,
+                       coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0)::bigint AS debit_minor,
+                       coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)::bigint AS credit_minor
+                  FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
+                 GROUP BY 1, 2, 3, 4, 5
+            )
+            SELECT account, fund, facility_id, currency, to_char(month, 'YYYY-MM'),
+                   b.debit_minor, b.credit_minor, r.debit_minor, r.credit_minor, count(*) OVER ()
+              FROM recomputed r FULL JOIN ledger.balance_month b USING (account, fund, facility_id, currency, month)
+             WHERE b.debit_minor IS DISTINCT FROM r.debit_minor OR b.credit_minor IS DISTINCT FROM r.credit_minor
+             ORDER BY account, fund, facility_id, currency, month
+             LIMIT \(VerifyReport.problemLimit)
+            """)
+        var count = 0
+        let problems = try rows.map { row -> VerifyProblem in
+            count = try row.decode(at: 9)
+            let currency = try Currency.named(try row.decode(at: 3))
+            func pair(_ debit: Int, _ credit: Int) throws -> String {
+                guard let d = try row.decode(Int64?.self, at: debit), let c = try row.decode(Int64?.self, at: credit) else { return "nothing" }
+                return "debit \(Money(minorUnits: d, currency: currency).formatted), credit \(Money(minorUnits: c, currency: currency).formatted)"
+            }
+            let facility: String = try row.decode(at: 2)
+            let key = "\(try row.decode(String.self, at: 0)) fund \(try row.decode(String.self, at: 1))"
+                + (facility.isEmpty ? "" : " facility \(facility)") + " \(currency.code) \(try row.decode(String.self, at: 4))"
+            return .balanceMismatch(key: key, stored: try pair(5, 6), recomputed: try pair(7, 8))
+        }
+        return (problems, count)
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Ledger
+import LedgerStore
+import Reports
+
+/// The books do not verify: `verify` printed what it found, and exits 65.
+struct BooksDoNotVerify: Error, CustomStringConvertible {
+    var problemCount: Int
+    var description: String { "the books do not verify: \(problemCount) problem\(problemCount == 1 ? "" : "s") (listed above)" }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recompute the audit chain and every stored balance from the journal's lines.",
+        discussion: """
+            Seals the committed entries not sealed yet, then, in one snapshot, recomputes every seal
+            (SHA-256 over the entry's canonical encoding and the seal before it), checks each link and
+            the chain's order, re-checks each entry's balance, and recomputes every stored month balance
+            from the lines. Prints the chain's head (SEQ:SHA256): keep it outside the database, and pass
+            it to a later run with --expect-head to prove the chain was not rewritten since.
+            Exit 0 only if everything holds; 65 if anything does not (each problem is listed).
+            """)
+
+    @Flag(help: "Do not seal first (for a read-only replica): unsealed entries are counted as pending.")
+    var noSeal = false
+    @Option(help: ArgumentHelp("A head printed by an earlier run, which the chain must still hold.", valueName: "seq:sha256"))
+    var expectHead: String?
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: TableFormatOption
+
+    func validate() throws {
+        if let expectHead, Self.head(expectHead) == nil {
+            throw ValidationError("--expect-head \"\(expectHead)\" is not SEQ:SHA256 (a chain number, a colon and 64 lowercase hex digits)")
+        }
+    }
+
+    static func head(_ text: String) -> ChainHead? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let seq = Int64(parts[0]), seq >= 1, parts[1].count == 64,
+            parts[1].allSatisfy({ ("0"..."9").contains($0) || ("a"..."f").contains($0) })
+        else { return nil }
+        return ChainHead(chainSeq: seq, entryID: 0, sha256: String(parts[1]))
+    }
+
+    func run() throws {
+        let report = try database.store().verify(sealFirst: !noSeal, expectedHead: expectHead.flatMap(Self.head))
+        let summary = VerifySummary(report)
+        switch output.format {
+        case .json: print(try JSONOutput.render(summary), terminator: "")
+        case .csv: print(summary.table.renderCSV(), terminator: "")
+        case .table, .html: print(summary.text, terminator: "")
+        }
+        guard report.isIntact else { throw BooksDoNotVerify(problemCount: report.problemCount) }
+    }
+}
+
+extension LedgerStore {
+    /// After a write command: chain what is committed, without waiting for a sealer already at work
+    /// (it will take these entries). A failure here does not undo the write, so it is only reported.
+    func sealAfterWrite() {
+        do { try sealCommitted(wait: false) } catch {
+            FileHandle.standardError.write(Data("dfc-ledger: warning: written, but not sealed yet (the next write or verify seals it): \(error)\n".utf8))
+        }
+    }
+}

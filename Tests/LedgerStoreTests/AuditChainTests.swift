@@ -1,0 +1,141 @@
+import Ledger
+import LedgerStore
+import Postgres
+import Testing
+import TestSupport
+
+@Suite struct AuditChainTests {
+    /// Three entries posted, sealed and verified.
+    private func postThree(_ store: LedgerStore) throws {
+        try store.post(entry("a", "2026-10-05", "101000 FIN-DL debit 100.00 USD", "251000 FIN-DL credit 100.00 USD"))
+        try store.post(entry("b", "2026-11-05", "135000 FIN-DL debit 60.00 USD", "101000 FIN-DL credit 60.00 USD"))
+        try store.post(entry("c", "2026-11-06", "101000 FIN-DL debit 10.00 USD", "135000 FIN-DL credit 10.00 USD"))
+    }
+
+    /// Runs SQL as a superuser that switches the journal's triggers off, as an attacker with
+    /// database superuser rights could.
+    private func tamper(_ store: LedgerStore, _ sql: String) throws {
+        try store.connection.execute(unsafeSQL: "SET session_replication_role = replica; \(sql); RESET session_replication_role")
+    }
+
+    @Test func sealsInRecordingOrderAndVerifies() throws {
+        try withLedger { store, _ in
+            var report = try store.verify()
+            #expect(report.isIntact && report.entries == 0 && report.head == nil)
+
+            try postThree(store)
+            let sealed = try store.sealCommitted()
+            #expect(sealed.sealed == 3 && sealed.ran)
+            #expect(try store.sealCommitted().sealed == 0, "sealing is idempotent")
+            let head = try #require(try store.chainHead())
+            #expect(head.chainSeq == 3 && sealed.head == head)
+
+            report = try store.verify(expectedHead: head)
+            #expect(report.problems == [])
+            #expect(report.entries == 3 && report.sealsChecked == 3 && report.linesChecked == 6 && report.pending == 0)
+            #expect(report.balancesChecked == 4 && report.head == head.description)
+        }
+    }
+
+    @Test func anOpenTransactionHoldsTheChainBackOnlyInItsOwnDatabase() throws {
+        try withLedger { store, conninfo in
+            // A writer in another database of the cluster, with a transaction id, left open.
+            try TestDatabase.withFreshDatabase { other in
+                let elsewhere = try TestDatabase.connect(other)
+                try elsewhere.execute(unsafeSQL: "BEGIN; SELECT pg_current_xact_id()")
+                // A writer here that has recorded an entry but not committed yet.
+                let slow = try LedgerStore(conninfo: conninfo)
+                try slow.connection.execute(unsafeSQL: "BEGIN")
+                try slow.connection.execute(
+                    """
+                    INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count) VALUES ('slow', '2026-11-02', 'slow', 2);
+                    """)
+                try slow.connection.execute(
+                    """
+                    INSERT INTO ledger.journal_line (entry_id, line_no, account, fund, side, amount_minor, currency)
+                    SELECT entry_id, n, CASE n WHEN 1 THEN '101000' ELSE '251000' END, 'FIN-DL', CASE n WHEN 1 THEN 'debit' ELSE 'credit' END, 500, 'USD'
+                      FROM ledger.journal_entry, generate_series(1, 2) n WHERE event_key = 'slow'
+                    """)
+                // (Another month: the open transaction holds its balance rows.)
+                try store.post(entry("fast", "2026-10-03", "101000 FIN-DL debit 1.00 USD", "251000 FIN-DL credit 1.00 USD"))
+                #expect(try store.sealCommitted().sealed == 0, "the open entry comes first in recording order")
+
+                try slow.connection.execute(unsafeSQL: "COMMIT")
+                #expect(try store.sealCommitted().sealed == 2, "the other database's open transaction does not matter")
+                try elsewhere.execute(unsafeSQL: "ROLLBACK")
+                let chained = try store.connection.query("SELECT e.event_key FROM ledger.entry_seal s JOIN ledger.journal_entry e USING (entry_id) ORDER BY chain_seq")
+                #expect(try chained.map { try $0.decode(String.self, at: 0) } == ["slow", "fast"])
+                #expect(try store.verify().isIntact)
+            }
+        }
+    }
+
+    @Test func theDatabaseRefusesASealThatDoesNotExtendTheChain() throws {
+        try withLedger { store, _ in
+            try postThree(store)
+            try store.sealCommitted()
+            let zeros = String(repeating: "0", count: 64)
+            #expect(throws: PostgresError.self) {
+                try store.connection.execute("INSERT INTO ledger.entry_seal (chain_seq, entry_id, previous_sha256, sha256) VALUES (7, 1, \(zeros), \(zeros))")
+            }
+            #expect(throws: PostgresError.self) {
+                try store.connection.execute("UPDATE ledger.entry_seal SET sha256 = \(zeros) WHERE chain_seq = 2")
+            }
+        }
+    }
+
+    @Test func verifyNamesALineAlteredByASuperuser() throws {
+        try withLedger { store, _ in
+            try postThree(store)
+            try store.sealCommitted()
+            try tamper(store, "UPDATE ledger.journal_line SET amount_minor = 6500 WHERE entry_id = 2 AND line_no = 1")
+
+            let report = try store.verify()
+            #expect(!report.isIntact)
+            guard case .sealMismatch(let seq, let id, let key, _, _) = try #require(report.problems.first) else {
+                Issue.record("first problem: \(report.problems)")
+                return
+            }
+            #expect(seq == 2 && id == 2 && key == "b")
+            #expect(report.problems.contains { if case .invalidEntry(2, _) = $0 { true } else { false } }, "unbalanced now")
+            #expect(report.problems.contains(.balanceMismatch(key: "135000 fund FIN-DL USD 2026-11", stored: "debit 60.00, credit 10.00", recomputed: "debit 65.00, credit 10.00")))
+            #expect(report.problemCount == 3)
+        }
+    }
+
+    @Test func verifyNamesAnAlteredBalance() throws {
+        try withLedger { store, _ in
+            try postThree(store)
+            try tamper(store, "UPDATE ledger.balance_month SET debit_minor = debit_minor + 1 WHERE account = '101000' AND month = '2026-10-01'")
+            let report = try store.verify()
+            #expect(report.problems == [.balanceMismatch(key: "101000 fund FIN-DL USD 2026-10", stored: "debit 100.01, credit 0.00", recomputed: "debit 100.00, credit 0.00")])
+        }
+    }
+
+    @Test func verifyFindsARemovedSealAndARewrittenChain() throws {
+        try withLedger { store, _ in
+            try postThree(store)
+            try store.sealCommitted()
+            let recorded = try #require(try store.chainHead())
+
+            // A seal deleted in the middle: the entry is unsealed inside the chain, and the link breaks.
+            try tamper(store, "DELETE FROM ledger.entry_seal WHERE chain_seq = 2")
+            var report = try store.verify(sealFirst: false)
+            #expect(report.problems.contains(.unsealed(entryID: 2, eventKey: "b")))
+            #expect(report.problems.contains(.chainGap(expected: 2, found: 3, entryID: 3)))
+
+            // The whole chain rebuilt after changing a description: internally consistent, but
+            // the head recorded outside the database no longer matches.
+            try tamper(store, "DELETE FROM ledger.entry_seal; UPDATE ledger.journal_entry SET description = 'changed' WHERE entry_id = 1")
+            report = try store.verify()
+            #expect(report.isIntact && report.sealsChecked == 3)
+            report = try store.verify(expectedHead: recorded)
+            #expect(report.problems.count == 1)
+            guard case .headMismatch(let expected, _) = try #require(report.problems.first) else {
+                Issue.record("expected a head mismatch: \(report.problems)")
+                return
+            }
+            #expect(expected == recorded.description)
+        }
+    }
+}
