@@ -4,21 +4,26 @@ import Postgres
 
 extension LedgerStore {
     /// Balances as of an effective date and, optionally, as known at a recorded time: entries
-    /// dated on or before `asOf` and recorded at or before `knownAt`. Only non-zero balances.
+    /// dated on or before `asOf` and recorded at or before `knownAt`. Only non-zero balances,
+    /// optionally only for one fund, one account and one facility.
     ///
     /// Cost follows accounts and months, not history: whole months come from `balance_month`;
     /// only a partial month's lines and entries recorded after `knownAt` are read line by line.
-    public func balances(asOf: CivilDate, knownAt: Instant? = nil, fund: String? = nil) throws -> [AccountBalance] {
+    public func balances(
+        asOf: CivilDate, knownAt: Instant? = nil, fund: String? = nil, account: String? = nil, facility: String? = nil
+    ) throws -> [AccountBalance] {
         try connection.query(
             """
             WITH p AS (
                 SELECT date_trunc('month', \(asOf)::date + 1)::date AS month_start, \(asOf)::date AS as_of,
-                       \(knownAt)::timestamptz AS known_at, \(fund)::text AS fund
+                       \(knownAt)::timestamptz AS known_at, \(fund)::text AS fund,
+                       \(account)::text AS account, \(facility)::text AS facility
             ),
             movements AS (
                 SELECT b.account, b.fund, b.currency, b.debit_minor - b.credit_minor AS net
                   FROM ledger.balance_month b, p
                  WHERE b.month < p.month_start AND (p.fund IS NULL OR b.fund = p.fund)
+                   AND (p.account IS NULL OR b.account = p.account) AND (p.facility IS NULL OR b.facility_id = p.facility)
                 UNION ALL
                 -- The partial month after the last whole month, as known at the time.
                 SELECT l.account, l.fund, l.currency,
@@ -27,6 +32,7 @@ extension LedgerStore {
                  WHERE e.effective_date >= p.month_start AND e.effective_date <= p.as_of
                    AND (p.known_at IS NULL OR e.recorded_at <= p.known_at)
                    AND (p.fund IS NULL OR l.fund = p.fund)
+                   AND (p.account IS NULL OR l.account = p.account) AND (p.facility IS NULL OR l.facility_id = p.facility)
                 UNION ALL
                 -- Whole months include entries recorded after the time: take them out again.
                 SELECT l.account, l.fund, l.currency,
@@ -34,6 +40,7 @@ extension LedgerStore {
                   FROM ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id, p
                  WHERE e.recorded_at > p.known_at AND e.effective_date < p.month_start
                    AND (p.fund IS NULL OR l.fund = p.fund)
+                   AND (p.account IS NULL OR l.account = p.account) AND (p.facility IS NULL OR l.facility_id = p.facility)
             )
             SELECT account, fund, currency, sum(net)::bigint AS balance
               FROM movements
@@ -43,6 +50,38 @@ extension LedgerStore {
             """
         ).map { row in
             AccountBalance(account: try row.decode(at: 0), fund: try row.decode(at: 1), currency: try row.decode(at: 2), balanceMinorUnits: try row.decode(at: 3))
+        }
+    }
+}
+
+extension LedgerStore {
+    /// Streams the lines on `account` dated from `from` to `to` (inclusive; nil for no bound) and
+    /// recorded by `knownAt`, optionally only one fund's or one facility's, in effective date,
+    /// entry and line order. Memory stays constant however long the register is.
+    public func register(
+        account: String, fund: String? = nil, facility: String? = nil, from: CivilDate?, to: CivilDate, knownAt: Instant? = nil,
+        _ body: (RegisterLine) throws -> Void
+    ) throws {
+        try connection.stream(
+            """
+            SELECT e.entry_id, e.event_key, e.effective_date, e.recorded_at, e.description,
+                   l.fund, l.facility_id, l.side, l.amount_minor, l.currency
+              FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
+             WHERE l.account = \(account)
+               AND (\(fund)::text IS NULL OR l.fund = \(fund)::text)
+               AND (\(facility)::text IS NULL OR l.facility_id = \(facility)::text)
+               AND (\(from)::date IS NULL OR e.effective_date >= \(from)::date) AND e.effective_date <= \(to)
+               AND (\(knownAt)::timestamptz IS NULL OR e.recorded_at <= \(knownAt)::timestamptz)
+             ORDER BY e.effective_date, e.entry_id, l.line_no
+            """
+        ) { row in
+            try body(
+                RegisterLine(
+                    entryID: try row.decode(at: 0), eventKey: try row.decode(at: 1), effectiveDate: try row.decode(at: 2),
+                    recordedAt: try row.decode(at: 3), description: try row.decode(at: 4),
+                    line: JournalLine(
+                        account: account, fund: try row.decode(at: 5), facility: try row.decode(at: 6), side: try row.decode(at: 7),
+                        amount: Money(minorUnits: try row.decode(at: 8), currency: try Currency.named(try row.decode(at: 9))))))
         }
     }
 }

@@ -24,6 +24,9 @@ struct Failure {
         case is MigrationError, is LedgerError, is InputError, is MoneyError, is BooksDoNotVerify:
             exitCode = Self.dataError
             message = String(describing: error)
+        case let e as UsageError:
+            exitCode = Self.usage
+            message = e.message
         case let e as PostgresDecodingError:
             exitCode = Self.other
             message = e.description
@@ -31,4 +34,10 @@ struct Failure {
             return nil
         }
     }
+}
+
+/// A bad option value that only the database can reveal (an unknown account, say): exit 64.
+struct UsageError: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
 }

@@ -5,7 +5,7 @@ import LedgerStore
 import Reports
 
 struct Report: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Reports, each as of an effective date and as known at a recorded time.", subcommands: [TrialBalance.self])
+    static let configuration = CommandConfiguration(abstract: "Reports, each as of an effective date and as known at a recorded time.", subcommands: [TrialBalance.self, Register.self])
 
     /// `--as-of` and `--known-at`.
     struct TimeOptions: ParsableArguments {
@@ -53,6 +53,80 @@ struct Report: ParsableCommand {
                 print()
                 print(report.table.renderText(), terminator: "")
                 if report.accounts.isEmpty { print("(no non-zero balances)") }
+            }
+        }
+    }
+
+    struct Register: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Every line on one account, in date order, with a running balance per fund and currency.",
+            discussion: """
+                Starts with the balance before --from (an opening row per fund and currency) and ends
+                with the closing balance. Balances are debit − credit. --known-at shows the register
+                as it was at that instant. CSV is written as the lines arrive, so any length is fine.
+                """)
+
+        @Option(help: "The account number (6 digits).") var account: String
+        @Option(help: "Only lines of this facility.") var facility: String?
+        @Option(help: "Only lines of this fund.") var fund: String?
+        @Option(help: "First effective date shown, YYYY-MM-DD (default: the account's first line).") var from: String?
+        @Option(help: "Last effective date shown, YYYY-MM-DD (default: today, UTC).") var to: String?
+        @Option(help: "Show only what was recorded by this instant (RFC 3339).") var knownAt: String?
+        @OptionGroup var output: TableFormatOption
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if let from, CivilDate(iso: from) == nil { throw ValidationError("--from \"\(from)\" is not a date in YYYY-MM-DD form") }
+            if let to, CivilDate(iso: to) == nil { throw ValidationError("--to \"\(to)\" is not a date in YYYY-MM-DD form") }
+            if let knownAt, Instant(rfc3339: knownAt) == nil {
+                throw ValidationError("--known-at \"\(knownAt)\" is not an RFC 3339 timestamp with a zone, e.g. 2026-11-29T00:48:23Z")
+            }
+            if let facility, !Journal.isWellFormedFacilityID(facility) { throw ValidationError("--facility \"\(facility)\" is not a facility id") }
+        }
+
+        func run() throws {
+            let store = try database.store()
+            guard let title = try store.accounts().first(where: { $0.number == account })?.title else {
+                throw UsageError("--account \(account) is not in the chart of accounts (see dfc-ledger accounts list)")
+            }
+            let start = from.flatMap { CivilDate(iso: $0) }
+            let end = to.flatMap { CivilDate(iso: $0) } ?? CivilDate.todayUTC()
+            let instant = knownAt.flatMap { Instant(rfc3339: $0) }
+            if let start, start > end { throw UsageError("--from \(start) is after --to \(end)") }
+            let opening = try start.map {
+                try store.balances(asOf: CivilDate(daysSinceEpoch: $0.daysSinceEpoch - 1), knownAt: instant, fund: fund, account: account, facility: facility)
+            } ?? []
+            var builder = try RegisterBuilder(opening: opening)
+            var rows: [RegisterReport.Row] = []
+            let csv = output.format == .csv
+            if csv {
+                var header = TextTable(columns: RegisterReport.columns)
+                for b in builder.opening { header.append(RegisterReport.openingCells(b)) }
+                print(header.renderCSV(), terminator: "")
+            }
+            try store.register(account: account, fund: fund, facility: facility, from: start, to: end, knownAt: instant) { line in
+                let row = try builder.row(line)
+                if csv {
+                    print(TextTable.csvLine(RegisterReport.cells(row)), terminator: "")
+                } else {
+                    rows.append(row)
+                }
+            }
+            if csv { return }
+            let report = RegisterReport(
+                account: account, title: title, from: start?.description, to: end.description, knownAt: instant?.description,
+                opening: builder.opening, rows: rows, closing: try builder.closing)
+            switch output.format {
+            case .json: print(try JSONOutput.render(report), terminator: "")
+            case .csv: break
+            case .table, .html:
+                let range = start.map { "\($0) to \(end)" } ?? "through \(end)"
+                print("Register of \(account) \(title), \(range)\(report.knownAt.map { ", as known at \($0)" } ?? "")")
+                if let fund { print("Fund \(fund)") }
+                if let facility { print("Facility \(facility)") }
+                print()
+                print(report.table.renderText(), terminator: "")
+                if rows.isEmpty { print("(no lines in this range)") }
             }
         }
     }

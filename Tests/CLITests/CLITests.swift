@@ -232,4 +232,41 @@ struct CLI {
             #expect(try CLI.run(["verify", "--database", conninfo, "--expect-head", "1:xyz"]).exitCode == 64)
         }
     }
+
+    @Test func registerRunsBalancesFromTheOpeningBalance() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            _ = try CLI.run(["db", "migrate", "--database", conninfo])
+            #expect(try CLI.run(["post", try write(borrowing), "--database", conninfo]).exitCode == 0)
+            let disbursement = """
+                {"event_id": "adj-003", "date": "2026-12-02", "description": "Disbursement, graphite",
+                 "lines": [{"account": "135000", "fund": "FIN-DL", "facility": "DPA-2026-0007", "side": "debit", "amount": "400000.00", "currency": "USD"},
+                           {"account": "101000", "fund": "FIN-DL", "facility": "DPA-2026-0007", "side": "credit", "amount": "400000.00", "currency": "USD"}]}
+                """
+            #expect(try CLI.run(["post", try write(disbursement), "--database", conninfo]).exitCode == 0)
+
+            let all = try CLI.run(["report", "register", "--account", "101000", "--to", "2026-12-31", "--database", conninfo, "--format", "csv"])
+            #expect(all.exitCode == 0, "\(all.stderr)")
+            #expect(all.stdout == """
+                date,entry_id,event_id,description,fund,facility,currency,debit,credit,balance\r
+                2026-11-03,1,adj-001,Borrowing from Treasury,FIN-DL,,USD,2500000.00,0.00,2500000.00\r
+                2026-12-02,2,adj-003,"Disbursement, graphite",FIN-DL,DPA-2026-0007,USD,0.00,400000.00,2100000.00\r
+
+                """)
+            let december = try CLI.run(["report", "register", "--account", "101000", "--from", "2026-12-01", "--to", "2026-12-31", "--database", conninfo, "--format", "json"])
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(december.stdout.utf8)) as? [String: Any])
+            #expect((json["opening"] as? [[String: String]])?.first?["balance"] == "2500000.00")
+            #expect((json["closing"] as? [[String: String]])?.first?["balance"] == "2100000.00")
+            #expect((json["rows"] as? [[String: Any]])?.count == 1)
+
+            let facility = try CLI.run(["report", "register", "--account", "101000", "--facility", "DPA-2026-0007", "--to", "2026-12-31", "--database", conninfo])
+            #expect(facility.stdout.contains("Facility DPA-2026-0007"))
+            #expect(facility.stdout.contains("closing balance         FIN-DL"))
+            #expect(facility.stdout.contains("-400000.00"))
+            #expect(!facility.stdout.contains("adj-001"))
+
+            let unknown = try CLI.run(["report", "register", "--account", "999999", "--database", conninfo])
+            #expect(unknown.exitCode == 64 && unknown.stderr.contains("--account 999999 is not in the chart of accounts"))
+            #expect(try CLI.run(["report", "register", "--account", "101000", "--from", "2026-12-31", "--to", "2026-12-01", "--database", conninfo]).exitCode == 64)
+        }
+    }
 }

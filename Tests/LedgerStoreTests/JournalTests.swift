@@ -227,3 +227,31 @@ import Testing
         }
     }
 }
+
+@Suite struct RegisterTests {
+    @Test func registerStreamsLinesInDateOrderAsKnownAt() throws {
+        try withLedger { store, _ in
+            try store.post(entry("a", "2026-11-05", "101000 FIN-DL debit 100.00 USD", "251000 FIN-DL credit 100.00 USD"))
+            try store.post(entry("b", "2026-10-31", "101000 FIN-DL debit 1.00 USD", "251000 FIN-DL credit 1.00 USD"))
+            try store.post(entry("c", "2026-11-06", "135000 FIN-DL debit 40.00 USD DPA-1", "101000 FIN-DL credit 40.00 USD DPA-1"))
+            let cutoff = try #require(try store.connection.scalar(Instant.self, "SELECT max(recorded_at) FROM ledger.journal_entry"))
+            try store.post(entry("d", "2026-11-02", "101000 FIN-DL debit 5.00 USD", "251000 FIN-DL credit 5.00 USD"))
+
+            func keys(from: String?, to: String, knownAt: Instant? = nil, facility: String? = nil) throws -> [String] {
+                var out: [String] = []
+                try store.register(account: "101000", facility: facility, from: from.map(D), to: D(to), knownAt: knownAt) {
+                    out.append("\($0.eventKey) \($0.line.side.rawValue) \($0.line.amount.formatted)")
+                }
+                return out
+            }
+            #expect(try keys(from: nil, to: "2026-12-31") == ["b debit 1.00", "d debit 5.00", "a debit 100.00", "c credit 40.00"])
+            #expect(try keys(from: "2026-11-01", to: "2026-11-05") == ["d debit 5.00", "a debit 100.00"])
+            #expect(try keys(from: nil, to: "2026-12-31", knownAt: cutoff) == ["b debit 1.00", "a debit 100.00", "c credit 40.00"])
+            #expect(try keys(from: nil, to: "2026-12-31", facility: "DPA-1") == ["c credit 40.00"])
+            // The opening balance for a register from 2026-11-06, as known before "d".
+            let opening = try store.balances(asOf: D("2026-11-05"), knownAt: cutoff, account: "101000")
+            #expect(opening.map(\.balanceMinorUnits) == [10_100])
+            #expect(try store.balances(asOf: D("2026-11-30"), account: "101000", facility: "DPA-1").map(\.balanceMinorUnits) == [-4_000])
+        }
+    }
+}

@@ -47,7 +47,12 @@ public struct TextTable: Sendable, Equatable {
 
     /// RFC 4180 CSV with a header row and CRLF line ends; cells are made safe for spreadsheets.
     public func renderCSV() -> String {
-        ([columns.map(\.title)] + rows).map { $0.map(CSVCell.escape).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+        Self.csvLine(columns.map(\.title)) + rows.map(Self.csvLine).joined()
+    }
+
+    /// One CSV record with its CRLF, for writing rows as they arrive.
+    public static func csvLine(_ cells: [String]) -> String {
+        cells.map(CSVCell.escape).joined(separator: ",") + "\r\n"
     }
 }
 
