@@ -112,7 +112,8 @@ extension LedgerStore {
     /// Streams whole entries (header and lines, in line order) for the entries that `entries`
     /// selects — a query over `ledger.journal_entry e` returning `e.*`, optionally joined with
     /// `ledger.entry_seal s` and then selecting `s.chain_seq, s.previous_sha256, s.sha256` after
-    /// `e.*` — in the order given by `order` (columns of `e` or `s`). Memory holds one entry.
+    /// `e.*` (NULL for an unsealed entry) — in the order given by `order` (columns of `e` or `s`).
+    /// Memory holds one entry.
     static func streamEntries(
         from entries: SQL, order: String, withSeals: Bool = false, _ db: Connection, _ body: (StreamedEntry) throws -> Void
     ) throws {
@@ -148,7 +149,7 @@ extension LedgerStore {
                         lines: [], reverses: try row.decode(at: 7)),
                     recordedAt: try row.decode(at: 2), recordedBy: try row.decode(at: 3))
                 let seal: (Int64, String, String)? =
-                    withSeals ? (try row.decode(at: 16), try row.decode(at: 17), try row.decode(at: 18)) : nil
+                    withSeals && !row.isNull(at: 16) ? (try row.decode(at: 16), try row.decode(at: 17), try row.decode(at: 18)) : nil
                 current = StreamedEntry(
                     entry: SealedEntry(posted: posted, recordedXID: UInt64(try row.decode(Int64.self, at: 1))),
                     declaredLines: try row.decode(at: 8), seal: seal)

@@ -85,3 +85,24 @@ extension LedgerStore {
         }
     }
 }
+
+extension LedgerStore {
+    /// Every (account, fund, facility) and every currency that has lines: what an export declares.
+    public func postedKeys() throws -> (accounts: [(account: String, fund: String, facility: String?)], currencies: [String]) {
+        let accounts = try connection.query(
+            "SELECT DISTINCT account, fund, facility_id FROM ledger.journal_line ORDER BY 1, 2, 3"
+        ).map { row in (account: try row.decode(String.self, at: 0), fund: try row.decode(String.self, at: 1), facility: try row.decode(String?.self, at: 2)) }
+        let currencies = try connection.query("SELECT DISTINCT currency FROM ledger.journal_line ORDER BY 1").map { try $0.decode(String.self, at: 0) }
+        return (accounts, currencies)
+    }
+
+    /// Streams every entry in effective date and entry order, with its seal when it has one.
+    public func allEntries(_ body: (PostedEntry, _ seal: (chainSeq: Int64, sha256: String)?) throws -> Void) throws {
+        try Self.streamEntries(
+            from: "SELECT e.*, s.chain_seq, s.previous_sha256, s.sha256 FROM ledger.journal_entry e LEFT JOIN ledger.entry_seal s ON s.entry_id = e.entry_id",
+            order: "e.effective_date, e.entry_id", withSeals: true, connection
+        ) { streamed in
+            try body(streamed.entry.posted, streamed.seal.map { ($0.chainSeq, $0.sha256) })
+        }
+    }
+}

@@ -64,3 +64,92 @@ extension LedgerStore {
         }
     }
 }
+
+extension ExportFormat: ExpressibleByArgument {}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write every entry as an hledger journal or a beancount ledger, amounts exact.",
+        discussion: """
+            Accounts and commodities are declared first, so `hledger -s -f FILE bal` and `bean-check FILE`
+            accept the file; each entry carries its entry id, event id, recording time and user, and its
+            seal. The same books always export to the same bytes. With --output the file is written
+            whole or not at all.
+            """)
+
+    @Option(help: "hledger or beancount.") var format: ExportFormat
+    @Option(help: "Write to this file instead of standard output.") var output: String?
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        let store = try database.store()
+        let keys = try store.postedKeys()
+        let chart = try store.accounts()
+        let byNumber = Dictionary(uniqueKeysWithValues: chart.map { ($0.number, $0) })
+        let exporter = JournalExport(format: format, accounts: chart)
+        let accounts = try keys.accounts.map { key in
+            guard let account = byNumber[key.account] else { throw LedgerError.unknownAccount(key.account) }
+            return ExportAccount(account: account, fund: key.fund, facility: key.facility)
+        }
+        let sink = try OutputSink(path: output)
+        do {
+            try sink.write(exporter.header(currencies: try keys.currencies.map(Currency.named), postingAccounts: accounts))
+            try store.allEntries { entry, seal in try sink.write(exporter.entry(entry, seal: seal)) }
+            try sink.commit()
+        } catch {
+            sink.discard()
+            throw error
+        }
+    }
+}
+
+/// Standard output, or a file that appears only when complete: written beside its final name and
+/// renamed into place by `commit()`; `discard()` removes the partial file.
+final class OutputSink {
+    private let handle: FileHandle
+    private let path: String?
+    private let temporary: String?
+    private var buffer: [UInt8] = []
+
+    init(path: String?) throws {
+        self.path = path
+        guard let path else {
+            handle = FileHandle.standardOutput
+            temporary = nil
+            return
+        }
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
+        guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
+            throw InputError(file: path, field: "--output", value: path, reason: "cannot be written")
+        }
+        self.handle = handle
+        self.temporary = temporary
+    }
+
+    func write(_ text: String) throws {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
+    private func flush() throws {
+        try handle.write(contentsOf: buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func commit() throws {
+        try flush()
+        guard let temporary, let path else { return }
+        try handle.close()
+        guard rename(temporary, path) == 0 else {
+            discard()
+            throw InputError(file: path, field: "--output", value: path, reason: "cannot be written (rename failed)")
+        }
+    }
+
+    func discard() {
+        guard let temporary else { return }
+        try? handle.close()
+        try? FileManager.default.removeItem(atPath: temporary)
+    }
+}

@@ -270,3 +270,90 @@ struct CLI {
         }
     }
 }
+
+/// Runs an auditor's tool (hledger, bean-check), which Scripts/test installs.
+func tool(_ name: String, _ arguments: [String]) throws -> CLI {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [name] + arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CLI(exitCode: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+@Suite struct ExportCommandTests {
+    /// Entries in three currencies, two funds, facilities, a reversal, and text that needs care.
+    func postSample(_ conninfo: String) throws {
+        let entries = [
+            #"{"event_id": "x-1", "date": "2026-10-01", "description": "Appropriation; \"FY27\"", "lines": [{"account": "101000", "fund": "PRG", "side": "debit", "amount": "900000.00", "currency": "USD"}, {"account": "310100", "fund": "PRG", "side": "credit", "amount": "900000.00", "currency": "USD"}, {"account": "411900", "fund": "PRG", "side": "debit", "amount": "900000.00", "currency": "USD"}, {"account": "445000", "fund": "PRG", "side": "credit", "amount": "900000.00", "currency": "USD"}]}"#,
+            #"{"event_id": "x-2", "date": "2026-10-15", "description": "Yen loan", "lines": [{"account": "135000", "fund": "FIN-DL", "facility": "DPA-2026-0007", "side": "debit", "amount": "125000000", "currency": "JPY"}, {"account": "251000", "fund": "FIN-DL", "side": "credit", "amount": "125000000", "currency": "JPY"}]}"#,
+            #"{"event_id": "x-3", "date": "2026-11-02", "description": "Dinar loan", "lines": [{"account": "135000", "fund": "FIN-DL", "facility": "dpa.kw_1", "side": "debit", "amount": "1000.125", "currency": "KWD"}, {"account": "251000", "fund": "FIN-DL", "side": "credit", "amount": "1000.125", "currency": "KWD"}]}"#,
+            #"{"event_id": "x-4", "date": "2026-11-03", "description": "Cash", "lines": [{"account": "101000", "fund": "FIN-DL", "side": "debit", "amount": "0.01", "currency": "USD"}, {"account": "251000", "fund": "FIN-DL", "side": "credit", "amount": "0.01", "currency": "USD"}]}"#,
+        ]
+        for (i, text) in entries.enumerated() {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString)-\(i).json").path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let posted = try CLI.run(["post", path, "--database", conninfo])
+            #expect(posted.exitCode == 0, "\(posted.stderr)")
+        }
+        #expect(try CLI.run(["reverse", "4", "--effective", "2026-11-04", "--reason", "wrong fund", "--database", conninfo]).exitCode == 0)
+    }
+
+    @Test func hledgerExportBalancesToTheTrialBalance() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            _ = try CLI.run(["db", "migrate", "--database", conninfo])
+            try postSample(conninfo)
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString).journal").path
+            let export = try CLI.run(["export", "--format", "hledger", "--output", file, "--database", conninfo])
+            #expect(export.exitCode == 0, "\(export.stderr)")
+
+            let hledger = try tool("hledger", ["-s", "-f", file, "bal", "-N", "--depth", "2", "--layout", "bare", "-O", "csv"])
+            #expect(hledger.exitCode == 0, "hledger (installed by Scripts/test) refused the export: \(hledger.stderr)")
+            // "account:fund","currency","balance" rows, non-zero only, as the trial balance has them.
+            let fromHledger = hledger.stdout.split(separator: "\n").dropFirst().map { $0.replacingOccurrences(of: "\"", with: "") }
+                .filter { !$0.hasSuffix(",0") }.sorted()
+            let tb = try CLI.run(["report", "trial-balance", "--as-of", "2026-12-31", "--database", conninfo, "--format", "json"])
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(tb.stdout.utf8)) as? [String: Any])
+            let rows = try #require(json["accounts"] as? [[String: String]])
+            let fromLedger = rows.map { "\($0["account"]!):\($0["fund"]!),\($0["currency"]!),\($0["balance"]!)" }.sorted()
+            #expect(rows.count == 8, "the reversed cash entry nets to zero")
+            #expect(fromHledger == fromLedger)
+            #expect(fromLedger.contains("135000:FIN-DL,KWD,1000.125") && fromLedger.contains("135000:FIN-DL,JPY,125000000"))
+
+            let again = try CLI.run(["export", "--format", "hledger", "--database", conninfo])
+            #expect(again.stdout == (try String(contentsOfFile: file, encoding: .utf8)), "the same books export to the same bytes")
+            #expect(again.stdout.contains("2026-10-01 (1) Appropriation, \"FY27\"\n    ; event_id: x-1\n"))
+            #expect(again.stdout.contains("commodity 1000.000 KWD\n") && again.stdout.contains("commodity 1000. JPY\n"))
+        }
+    }
+
+    @Test func beancountExportPassesBeanCheck() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            _ = try CLI.run(["db", "migrate", "--database", conninfo])
+            try postSample(conninfo)
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString).beancount").path
+            let export = try CLI.run(["export", "--format", "beancount", "--output", file, "--database", conninfo])
+            #expect(export.exitCode == 0, "\(export.stderr)")
+            let check = try tool("bean-check", [file])
+            #expect(check.exitCode == 0, "bean-check (installed by Scripts/test) refused the export: \(check.stdout)\(check.stderr)")
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            #expect(text.contains("2026-10-01 * \"Appropriation; \\\"FY27\\\"\"\n"), "descriptions are exact in beancount")
+            #expect(text.contains("  Assets:Proprietary:135000:FIN-DL:X-dpa-x2Ekw-x5F1  1000.125 KWD\n    facility: \"dpa.kw_1\"\n"))
+            #expect(text.contains("  Liabilities:Budgetary:445000:PRG  -900000.00 USD\n"))
+        }
+    }
+
+    @Test func anExportThatFailsLeavesNoFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString).journal").path
+        let failed = try CLI.run(["export", "--format", "hledger", "--output", file, "--database", "host=/nonexistent port=1 dbname=x"])
+        #expect(failed.exitCode == 69)
+        #expect(!FileManager.default.fileExists(atPath: file))
+        #expect(try CLI.run(["export", "--format", "ledger-cli"]).exitCode == 64)
+    }
+}
