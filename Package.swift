@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
     ],
     targets: [
         .target(name: "Dates", swiftSettings: swiftSettings),
@@ -40,7 +41,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "Ledger", dependencies: ["Dates", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+            name: "Ledger",
+            dependencies: ["Dates", .product(name: "Crypto", package: "swift-crypto"), .product(name: "BigInt", package: "BigInt")],
+            swiftSettings: swiftSettings),
         .target(
             name: "LedgerStore",
             dependencies: ["Ledger", "Postgres"],
@@ -61,7 +64,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DatesTests", dependencies: ["Dates"], swiftSettings: swiftSettings),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LedgerTests", dependencies: ["Ledger", .product(name: "BigInt", package: "BigInt")], swiftSettings: swiftSettings),
         .testTarget(
             name: "LedgerStoreTests", dependencies: ["LedgerStore", "Postgres", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"], swiftSettings: swiftSettings),

@@ -223,4 +223,29 @@ public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible
     public var description: String { pad(year, 4) + "-" + pad(month, 2) }
 
     public static func < (a: YearMonth, b: YearMonth) -> Bool { (a.year, a.month) < (b.year, b.month) }
+
+    /// `months` later (or earlier, when negative). Traps beyond year 9999, like any date overflow.
+    public func adding(months: Int) -> YearMonth {
+        let index = year * 12 + (month - 1) + months
+        return YearMonth(year: index / 12, month: index % 12 + 1)!
+    }
+
+    public var next: YearMonth { adding(months: 1) }
+    public var previous: YearMonth { adding(months: -1) }
+}
+
+extension CivilDate {
+    /// Whether this is the last day of its month.
+    public var isLastDayOfMonth: Bool { day == CivilDate.daysInMonth(year: year, month: month) }
+
+    /// `months` later, the day clipped to the month's end (Jan 31 + 1 month = Feb 28 or 29); with
+    /// `keepingMonthEnd`, a month-end date stays on month ends (Feb 28 + 1 month = Mar 31).
+    public func adding(months: Int, keepingMonthEnd: Bool = false) -> CivilDate {
+        let target = YearMonth(self).adding(months: months)
+        let last = CivilDate.daysInMonth(year: target.year, month: target.month)
+        let day = keepingMonthEnd && isLastDayOfMonth ? last : min(self.day, last)
+        return CivilDate(year: target.year, month: target.month, day: day)!
+    }
+
+    public func adding(days: Int) -> CivilDate { CivilDate(daysSinceEpoch: daysSinceEpoch + days) }
 }
