@@ -13,7 +13,7 @@ struct DfcLedger: ParsableCommand {
             69 database unreachable, 1 anything else.
             Set DFC_LEDGER_LOG_LEVEL (trace…critical, default warning) to see more on stderr.
             """,
-        subcommands: [Db.self, Accounts.self, Post.self, Reverse.self, Period.self, Report.self, Verify.self, Export.self]
+        subcommands: [Db.self, Accounts.self, FacilityCommand.self, Import.self, Post.self, Reverse.self, Period.self, Report.self, Verify.self, Export.self]
     )
 
     static func main() {

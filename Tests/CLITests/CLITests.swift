@@ -357,3 +357,57 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
         #expect(try CLI.run(["export", "--format", "ledger-cli"]).exitCode == 64)
     }
 }
+
+@Suite struct FacilityCommandTests {
+    /// Samples/facilities.csv, the demo's portfolio, from the checkout.
+    static var samples: URL {
+        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("Samples").path) { dir.deleteLastPathComponent() }
+        return dir.appendingPathComponent("Samples")
+    }
+
+    @Test func importListShowAndSchedule() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            _ = try CLI.run(["db", "migrate", "--database", conninfo])
+            let file = Self.samples.appendingPathComponent("facilities.csv").path
+            let first = try CLI.run(["import", "facilities", file, "--database", conninfo])
+            #expect(first.exitCode == 0, "\(first.stderr)")
+            #expect(first.stdout.hasSuffix("facilities.csv: 7 created, 0 updated, 0 unchanged\n"))
+            let again = try CLI.run(["import", "facilities", file, "--database", conninfo, "--format", "json"])
+            #expect(again.stdout.contains("\"status\" : \"unchanged\""))
+
+            let list = try CLI.run(["facility", "list", "--database", conninfo, "--format", "csv"])
+            #expect(list.stdout.contains("DPA-2026-0007,\"Graphite processing, Alaska\",direct-loan,DPA-302,US,AK,graphite,2026,USD,37500000.00\r\n"))
+            let show = try CLI.run(["facility", "show", "DPA-2026-0011", "--database", conninfo, "--format", "json"])
+            let shown = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+            let facility = try #require(shown["facility"] as? [String: Any])
+            #expect(facility["rate"] is NSNull && facility["spread"] as? String == "2.75%")
+            #expect((facility["minerals"] as? [[String: Any]])?.last?["lists"] as? [String] == ["EO-14241"])
+
+            let schedule = try CLI.run(["facility", "schedule", "DPA-2026-0007", "--database", conninfo, "--format", "json"])
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(schedule.stdout.utf8)) as? [String: Any])
+            #expect(json["payment"] as? String == "1362779.70")
+            let rows = try #require(json["rows"] as? [[String: Any]])
+            #expect(rows.first?["interest"] as? String == "574218.75" && rows.last?["balance"] as? String == "0.00")
+            let floating = try CLI.run(["facility", "schedule", "DPA-2026-0011", "--database", conninfo])
+            #expect(floating.exitCode == 65 && floating.stderr.contains("no SOFR-3M rate on or before 2027-06-30"))
+            #expect(try CLI.run(["import", "rates", Self.samples.appendingPathComponent("rates.csv").path, "--database", conninfo]).exitCode == 0)
+            #expect(try CLI.run(["facility", "schedule", "DPA-2026-0011", "--database", conninfo]).stdout.contains("at 6.8% (level-principal, quarterly)"))
+            #expect(try CLI.run(["facility", "show", "NOPE", "--database", conninfo]).exitCode == 64)
+        }
+    }
+
+    @Test func aBadFileNamesRowColumnAndValueAndWritesNothing() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            _ = try CLI.run(["db", "migrate", "--database", conninfo])
+            let text = try String(contentsOf: Self.samples.appendingPathComponent("facilities.csv"), encoding: .utf8)
+            let bad = text.replacingOccurrences(of: "US,NV,331492", with: "US,NV,33149x")
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).csv").path
+            try bad.write(toFile: path, atomically: true, encoding: .utf8)
+            let result = try CLI.run(["import", "facilities", path, "--database", conninfo])
+            #expect(result.exitCode == 65)
+            #expect(result.stderr.contains("row 6: naics \"33149x\": a NAICS code is 2 to 6 digits"))
+            #expect(try CLI.run(["facility", "list", "--database", conninfo, "--format", "json"]).stdout.contains("\"facilities\" : [\n\n  ]"))
+        }
+    }
+}

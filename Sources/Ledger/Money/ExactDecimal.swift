@@ -40,6 +40,14 @@ public struct ExactDecimal: Hashable, Sendable, Comparable, CustomStringConverti
         return ExactDecimal(significand: s, scale: k)
     }
 
+    /// The exact sum; an error if it needs more than 18 fraction digits' worth of 128 bits.
+    public func adding(_ other: ExactDecimal) throws(MoneyError) -> ExactDecimal {
+        let scale = max(self.scale, other.scale)
+        let (sum, overflow) = (significand * pow10(scale - self.scale)).addingReportingOverflow(other.significand * pow10(scale - other.scale))
+        guard !overflow else { throw .overflow(operation: "\(self) + \(other)") }
+        return ExactDecimal(significand: sum, scale: scale)
+    }
+
     /// The most fraction digits a value may have.
     public static let scaleMax = 18
 
