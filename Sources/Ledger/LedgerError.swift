@@ -25,6 +25,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownAccount(String)
     /// The journal refused a change (append-only), or another rule the database enforces.
     case refusedByDatabase(String)
+    /// A business rule refused an event before anything was written (DESIGN.md §4).
+    case businessRule(eventKey: String, rule: String, detail: String)
 
     public var description: String {
         switch self {
@@ -43,6 +45,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidReversal(let id, let reason): "cannot reverse entry \(id): \(reason)"
         case .unknownAccount(let number): "account \(number) has a balance but is not in the chart of accounts"
         case .refusedByDatabase(let message): message
+        case .businessRule(let key, let rule, let detail): "event \(key) refused by the rule \(rule): \(detail)"
         }
     }
 }

@@ -10,6 +10,7 @@ public enum LedgerMigrations {
         migration("0002_journal.sql", PackageResources._002_journal_sql),
         migration("0003_audit_chain.sql", PackageResources._003_audit_chain_sql),
         migration("0004_facilities.sql", PackageResources._004_facilities_sql),
+        migration("0005_events.sql", PackageResources._005_events_sql),
     ]
 
     public static func migrator() throws -> Migrator { try Migrator(all) }

@@ -54,7 +54,7 @@ extension LedgerStore {
         }
     }
 
-    private static func insert(_ entry: NewEntry, _ tx: Connection) throws -> PostResult {
+    static func insert(_ entry: NewEntry, _ tx: Connection) throws -> PostResult {
         let inserted = try tx.scalar(
             Int64.self,
             """

@@ -13,7 +13,10 @@ struct DfcLedger: ParsableCommand {
             69 database unreachable, 1 anything else.
             Set DFC_LEDGER_LOG_LEVEL (trace…critical, default warning) to see more on stderr.
             """,
-        subcommands: [Db.self, Accounts.self, FacilityCommand.self, Import.self, Post.self, Reverse.self, Period.self, Report.self, Verify.self, Export.self]
+        subcommands: [
+            Db.self, Accounts.self, FacilityCommand.self, Import.self, Rules.self, Obligate.self, Deobligate.self, Disburse.self, Repay.self,
+            Accrue.self, WriteOff.self, RecordEvent.self, MonthEnd.self, Post.self, Reverse.self, Period.self, Report.self, Verify.self, Export.self,
+        ]
     )
 
     static func main() {

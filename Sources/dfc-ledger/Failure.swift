@@ -21,7 +21,10 @@ struct Failure {
             case .statement, .copyAborted, .protocolViolation: exitCode = Self.other
             }
             message = e.description
-        case is MigrationError, is LedgerError, is InputError, is MoneyError, is BooksDoNotVerify:
+            if e.code == .undefinedTable || e.code?.rawValue == "3F000" {
+                message = "the ledger's tables are missing or older than this program in this database: run `dfc-ledger db migrate` (\(e.message))"
+            }
+        case is MigrationError, is LedgerError, is InputError, is MoneyError, is BooksDoNotVerify, is LocatedError:
             exitCode = Self.dataError
             message = String(describing: error)
         case let e as UsageError:

@@ -152,3 +152,18 @@ extension String {
         return String(s)
     }
 }
+
+/// An error about one record of an input file: where it is, and what is wrong with it.
+public struct LocatedError: Error, CustomStringConvertible {
+    public var file: String
+    public var location: String
+    public var underlying: any Error
+
+    public init(file: String, location: String, underlying: any Error) {
+        self.file = file
+        self.location = location
+        self.underlying = underlying
+    }
+
+    public var description: String { "\(file), \(location): \(underlying)" }
+}

@@ -1,0 +1,321 @@
+import Dates
+import Ledger
+import Postgres
+
+/// What a month-end run did for one facility.
+public struct AccrualResult: Sendable, Hashable {
+    public enum Status: String, Sendable { case created, existing, nothing }
+    public var facilityID: String
+    public var status: Status
+    public var entryID: Int64?
+    public var amount: Money?
+    public var from: CivilDate?
+    public var to: CivilDate?
+}
+
+extension LedgerStore {
+    /// The posting rules, as the database holds them.
+    public func postingRules() throws -> [PostingRule] {
+        try Self.postingRules(connection)
+    }
+
+    static func postingRules(_ db: Connection) throws -> [PostingRule] {
+        try db.query("SELECT event_type, instrument, funds, line_no, account, side, component FROM ledger.posting_rule ORDER BY event_type, instrument, line_no").map { row in
+            let type: String = try row.decode(at: 0)
+            let instrument: String = try row.decode(at: 1)
+            guard let eventType = EventType(rawValue: type) else { throw LedgerError.refusedByDatabase("posting rule for unknown event type \(type)") }
+            return PostingRule(
+                eventType: eventType, instrument: Instrument(rawValue: instrument), funds: try row.decode(at: 2), lineNo: try row.decode(at: 3),
+                account: try row.decode(at: 4), side: try row.decode(at: 5), component: try row.decode(at: 6))
+        }
+    }
+
+    /// Records one event: its entry by the posting rules, after every business rule, in one
+    /// transaction. Idempotent by event id.
+    @discardableResult
+    public func record(_ event: Event) throws -> PostResult {
+        let chart = try self.chart()
+        return try connection.transaction { tx in try EventContext(tx, chart: chart).record(event, accrual: nil) }
+    }
+
+    /// Records events all or nothing, in (date, given) order; a failure names the event's
+    /// `location` in `file` (`LocatedError`). `progress` is called after each event.
+    @discardableResult
+    public func record(_ events: [(location: String, event: Event)], file: String, progress: ((Int) -> Void)? = nil) throws -> [PostResult] {
+        let ordered = events.enumerated().sorted { ($0.element.event.date, $0.offset) < ($1.element.event.date, $1.offset) }.map(\.element)
+        let chart = try self.chart()
+        return try connection.transaction { tx in
+            let context = try EventContext(tx, chart: chart)
+            var results: [PostResult] = []
+            for (i, item) in ordered.enumerated() {
+                do { results.append(try context.record(item.event, accrual: nil)) } catch let error as PostgresError where error.isRetryableTransactionFailure {
+                    throw error
+                } catch {
+                    throw LocatedError(file: file, location: item.location, underlying: error)
+                }
+                progress?(i + 1)
+            }
+            return results
+        }
+    }
+
+    /// Accrues interest for `month` on every direct loan (DESIGN.md §4): one entry per facility,
+    /// `accrual:<facility>:<YYYY-MM>`, dated the month's last day, up to the first day of the next
+    /// month. Running it again posts nothing new; a closed month is refused.
+    public func monthEnd(_ month: YearMonth) throws -> [AccrualResult] {
+        let chart = try self.chart()
+        if chart.closedMonths.contains(month) {
+            throw LedgerError.periodState(month: month.description, reason: "is closed: month-end cannot post into it (reopen it with a reason first)")
+        }
+        return try connection.transaction { tx in
+            let context = try EventContext(tx, chart: chart)
+            var results: [AccrualResult] = []
+            for facility in context.facilities.values.sorted(by: { $0.id < $1.id }) where facility.instrument.bearsInterest {
+                let key = "accrual:\(facility.id):\(month)"
+                if let existing = try tx.scalar(Int64.self, "SELECT entry_id FROM ledger.event WHERE event_id = \(key)") {
+                    results.append(AccrualResult(facilityID: facility.id, status: .existing, entryID: existing))
+                    continue
+                }
+                let to = month.next.firstDay
+                guard let accrual = try context.accrual(facility, to: to), accrual.result.amount > 0 else {
+                    results.append(AccrualResult(facilityID: facility.id, status: .nothing))
+                    continue
+                }
+                let event = Event(
+                    id: key, date: month.lastDay, facilityID: facility.id, fund: facility.instrument.fund, type: .accrue,
+                    amount: accrual.result.amount, currency: facility.currency, memo: "month-end accrual \(month)")
+                let posted = try context.record(event, accrual: accrual)
+                results.append(
+                    AccrualResult(
+                        facilityID: facility.id, status: posted.status == .created ? .created : .existing, entryID: posted.entryID,
+                        amount: Money(minorUnits: accrual.result.amount, currency: facility.currency), from: accrual.from, to: to))
+            }
+            return results
+        }
+    }
+}
+
+/// What recording events needs, read once per transaction.
+struct EventContext {
+    let tx: Connection
+    let chart: LedgerStore.Chart
+    let rules: [PostingRule]
+    let facilities: [String: Facility]
+
+    init(_ tx: Connection, chart: LedgerStore.Chart) throws {
+        self.tx = tx
+        self.chart = chart
+        rules = try LedgerStore.postingRules(tx)
+        facilities = Dictionary(
+            uniqueKeysWithValues: try LedgerStore(connection: tx).facilities().map { ($0.id, $0) })
+    }
+
+    /// An accrual computed for a facility: [from, to) and its result.
+    struct ComputedAccrual {
+        var from: CivilDate
+        var to: CivilDate
+        var result: Accrual.Result
+    }
+
+    /// The interest on `facility` from the end of its last accrual (or its first principal) up to
+    /// `to`; nil when it has never had principal.
+    func accrual(_ facility: Facility, to: CivilDate) throws -> ComputedAccrual? {
+        guard let terms = facility.terms else { return nil }
+        var steps: [Step<Int64>] = []
+        var running: Int64 = 0
+        for row in try tx.query(
+            """
+            SELECT e.effective_date, sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END)::bigint
+              FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
+             WHERE l.facility_id = \(facility.id) AND l.account = '135000'
+             GROUP BY e.effective_date ORDER BY e.effective_date
+            """)
+        {
+            running += try row.decode(Int64.self, at: 1)
+            steps.append(Step(try row.decode(at: 0), running))
+        }
+        let accruedTo = try lastAccruedTo(facility.id)
+        guard let from = accruedTo ?? steps.first?.date, from < to else { return nil }
+        let rates: [Step<ExactDecimal>]
+        switch terms.rate {
+        case .fixed(let r): rates = [Step(CivilDate(year: 1900, month: 1, day: 1)!, r)]
+        case .floating(let index, let spread):
+            rates = try LedgerStore(connection: tx).rateResets(index: index).map { Step($0.date, try $0.rate.adding(spread)) }
+        }
+        do {
+            return ComputedAccrual(from: from, to: to, result: try Accrual.accrue(principal: steps, rates: rates, dayCount: terms.dayCount, from: from, to: to))
+        } catch {
+            throw LedgerError.businessRule(eventKey: "accrual of \(facility.id)", rule: "interest computable", detail: error.description)
+        }
+    }
+
+    func lastAccruedTo(_ facilityID: String) throws -> CivilDate? {
+        try tx.query("SELECT max(accrued_to) FROM ledger.event WHERE facility_id = \(facilityID)").first?.decode(CivilDate?.self, at: 0)
+    }
+
+    /// Records one event inside the transaction: idempotency, the facility's rules, the posting
+    /// rules, the business rules, then the entry and the event row.
+    func record(_ event: Event, accrual precomputed: ComputedAccrual?) throws -> PostResult {
+        if let existing = try existingEvent(event) { return existing }
+        let key = event.id
+        guard event.date <= CivilDate.todayUTC().adding(days: 366) else {
+            throw LedgerError.businessRule(eventKey: key, rule: "effective date within a year", detail: "\(event.date) is more than 366 days after today")
+        }
+        let fund: String
+        let currency: Currency
+        var instrument: Instrument?
+        var facility: Facility?
+        if event.type.isFundLevel {
+            guard let f = event.fund, chart.funds.contains(f) else {
+                throw InputError(file: "event \(key)", field: "fund", value: event.fund ?? "", reason: "not a known fund")
+            }
+            guard let c = event.currency else { throw InputError(file: "event \(key)", field: "currency", value: "", reason: "a fund-level event names its currency") }
+            fund = f
+            currency = c
+        } else {
+            guard let id = event.facilityID, let f = facilities[id] else {
+                throw InputError(file: "event \(key)", field: "facility_id", value: event.facilityID ?? "", reason: "no such facility (import it first)")
+            }
+            guard EventType.accepted(by: f.instrument).contains(event.type) else {
+                throw LedgerError.businessRule(
+                    eventKey: key, rule: "events a \(f.instrument.rawValue) accepts",
+                    detail: "\(event.type.rawValue) is not one of \(EventType.accepted(by: f.instrument).map(\.rawValue).joined(separator: ", "))")
+            }
+            if let given = event.fund, given != f.instrument.fund {
+                throw InputError(file: "event \(key)", field: "fund", value: given, reason: "facility \(id) posts to fund \(f.instrument.fund)")
+            }
+            if let given = event.currency, given != f.currency {
+                throw InputError(file: "event \(key)", field: "currency", value: given.code, reason: "facility \(id) is in \(f.currency.code)")
+            }
+            fund = f.instrument.fund
+            currency = f.currency
+            instrument = f.instrument
+            facility = f
+        }
+        let rules = rules.filter { $0.eventType == event.type && $0.instrument == instrument }
+        guard !rules.isEmpty else {
+            throw LedgerError.businessRule(eventKey: key, rule: "a posting rule for the event", detail: "no posting rule for \(event.type.rawValue)\(instrument.map { " on a \($0.rawValue)" } ?? "")")
+        }
+        if let bad = rules.first(where: { !$0.allows(fund: fund) }) {
+            throw LedgerError.businessRule(eventKey: key, rule: "funds a \(event.type.rawValue) may name", detail: "fund \(fund) is not \(bad.funds)")
+        }
+
+        // Lock what the checks read, always in the same order: the fund, then the facility.
+        try tx.execute("SELECT pg_advisory_xact_lock(7306003, hashtext(\(fund + "|" + currency.code)))")
+        if let facility { try tx.execute("SELECT pg_advisory_xact_lock(7306004, hashtext(\(facility.id)))") }
+
+        var position = FacilityPosition()
+        var accrual = precomputed
+        if let facility {
+            position = try self.position(facility.id)
+            if facility.instrument.bearsInterest, let accruedTo = try lastAccruedTo(facility.id) {
+                let movesPrincipal: Set<EventType> = [.disburse, .repay, .repayPrincipal, .capitalizeInterest, .writeOff]
+                if movesPrincipal.contains(event.type) && event.date < accruedTo || event.type == .accrue && event.date <= accruedTo && precomputed == nil {
+                    throw LedgerError.businessRule(
+                        eventKey: key, rule: "no event inside an accrued period",
+                        detail: "interest on \(facility.id) is accrued up to \(accruedTo); date the \(event.type.rawValue) on or after it")
+                }
+            }
+            if event.type == .accrue && accrual == nil {
+                accrual = try self.accrual(facility, to: event.date)
+                guard accrual != nil else {
+                    throw LedgerError.businessRule(eventKey: key, rule: "accrual computed by the ledger", detail: "\(facility.id) has no principal to accrue on before \(event.date)")
+                }
+            }
+        }
+        let components = try PostingEngine.components(for: event, position: position, currency: currency, accrued: accrual?.result.amount)
+        let description = ([event.type.rawValue, event.facilityID ?? "fund \(fund)", event.reference, event.memo].filter { !$0.isEmpty }).joined(separator: " · ")
+        let entry = try PostingEngine.entry(
+            for: event, fund: fund, facilityID: event.facilityID, currency: currency, rules: rules, components: components,
+            description: String(description.prefix(Journal.descriptionLengthMax)))
+        try Journal.validate(entry, accounts: chart.accounts, funds: chart.funds)
+        if chart.closedMonths.contains(YearMonth(event.date)) { throw LedgerError.periodClosed(month: YearMonth(event.date).description, eventKey: key) }
+        try PostingEngine.checkControlAccounts(entry) { account, fund, currency in
+            try tx.scalar(
+                Int64.self,
+                "SELECT coalesce(sum(debit_minor - credit_minor), 0)::bigint FROM ledger.balance_month WHERE account = \(account) AND fund = \(fund) AND currency = \(currency.code)"
+            ) ?? 0
+        }
+        let posted: PostResult
+        do { posted = try LedgerStore.insert(entry, tx) } catch let error as PostgresError where error.code?.rawValue == "LX002" {
+            throw LedgerError.periodClosed(month: YearMonth(event.date).description, eventKey: key)
+        }
+        try tx.execute(
+            """
+            INSERT INTO ledger.event (event_id, entry_id, event_type, facility_id, fund, effective_date, amount_minor, currency, reference, memo, accrued_from, accrued_to)
+            VALUES (\(key), \(posted.entryID), \(event.type.rawValue), \(event.facilityID), \(fund), \(event.date),
+                    \(event.type == .accrue ? accrual?.result.amount : event.amount), \(currency.code), \(event.reference), \(event.memo),
+                    \(event.type == .accrue ? accrual?.from : nil), \(event.type == .accrue ? accrual?.to : nil))
+            """)
+        return posted
+    }
+
+    /// The earlier recording of the same event id: `.existing` when the same, a conflict naming the
+    /// first differing field otherwise.
+    func existingEvent(_ event: Event) throws -> PostResult? {
+        guard
+            let row = try tx.query(
+                """
+                SELECT entry_id, event_type, coalesce(facility_id, ''), fund, effective_date, amount_minor, currency, reference, memo
+                  FROM ledger.event WHERE event_id = \(event.id)
+                """
+            ).first
+        else {
+            if try tx.scalar(Int64.self, "SELECT entry_id FROM ledger.journal_entry WHERE event_key = \(event.id)") != nil {
+                throw LedgerError.idempotencyConflict(eventKey: event.id, field: "event_id", existing: "a manual entry", requested: "an event")
+            }
+            return nil
+        }
+        let currency = try Currency.named(try row.decode(at: 6))
+        let storedAmount: Int64? = try row.decode(at: 5)
+        let storedFund: String = try row.decode(at: 3)
+        let fields: [(String, String, String)] = [
+            ("type", try row.decode(at: 1), event.type.rawValue),
+            ("facility_id", try row.decode(at: 2), event.facilityID ?? ""),
+            ("fund", storedFund, event.fund ?? storedFund),
+            ("date", (try row.decode(CivilDate.self, at: 4)).description, event.date.description),
+            ("currency", currency.code, event.currency?.code ?? currency.code),
+            ("amount", event.amount == nil || event.type == .accrue ? "" : storedAmount.map { Money(minorUnits: $0, currency: currency).formatted } ?? "",
+             event.type == .accrue ? "" : event.amount.map { Money(minorUnits: $0, currency: currency).formatted } ?? ""),
+            ("reference", try row.decode(at: 7), event.reference),
+            ("memo", try row.decode(at: 8), event.memo),
+        ]
+        if let d = fields.first(where: { $0.1 != $0.2 }) {
+            throw LedgerError.idempotencyConflict(eventKey: event.id, field: d.0, existing: d.1, requested: d.2)
+        }
+        return PostResult(entryID: try row.decode(at: 0), eventKey: event.id, status: .existing)
+    }
+
+    /// The facility's position: event sums and account balances.
+    func position(_ facilityID: String) throws -> FacilityPosition {
+        var p = FacilityPosition()
+        for row in try tx.query(
+            "SELECT event_type, sum(amount_minor)::bigint FROM ledger.event WHERE facility_id = \(facilityID) AND amount_minor IS NOT NULL GROUP BY event_type")
+        {
+            let total: Int64 = try row.decode(at: 1)
+            switch EventType(rawValue: try row.decode(at: 0)) {
+            case .obligate: p.obligated = total
+            case .deobligate: p.deobligated = total
+            case .disburse, .equityCall, .purchase: p.disbursed += total
+            default: break
+            }
+        }
+        for row in try tx.query(
+            """
+            SELECT account, sum(debit_minor - credit_minor)::bigint FROM ledger.balance_month
+             WHERE facility_id = \(facilityID) AND account IN ('135000', '134100', '169000', '161800', '152100', '920100') GROUP BY account
+            """)
+        {
+            let balance: Int64 = try row.decode(at: 1)
+            switch try row.decode(String.self, at: 0) {
+            case "135000": p.principal = balance
+            case "134100": p.accruedInterest = balance
+            case "169000": p.equityCost = balance
+            case "161800": p.equityAdjustment = balance
+            case "152100": p.inventory = balance
+            default: p.guaranteeOutstanding = balance
+            }
+        }
+        return p
+    }
+}
