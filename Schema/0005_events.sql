@@ -89,8 +89,9 @@ CREATE TABLE ledger.event (
     facility_id text REFERENCES ledger.facility,
     fund text NOT NULL REFERENCES ledger.fund,
     effective_date date NOT NULL,
-    -- NULL only for a write-off of everything (computed from balances; the lines hold the amounts).
-    amount_minor bigint CONSTRAINT event_amount_positive CHECK (amount_minor > 0),
+    -- NULL only for a write-off of everything (computed from balances; the lines hold the amounts);
+    -- negative only for a fall in equity value.
+    amount_minor bigint CONSTRAINT event_amount_positive CHECK (amount_minor > 0 OR (event_type = 'equity-valuation' AND amount_minor < 0)),
     currency text NOT NULL,
     reference text NOT NULL DEFAULT '',
     memo text NOT NULL DEFAULT '',

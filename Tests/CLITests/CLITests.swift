@@ -411,3 +411,41 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
         }
     }
 }
+
+@Suite struct EventCommandTests {
+    @Test func theSampleMonthPostsBalancesAndVerifies() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            let samples = FacilityCommandTests.samples
+            for args in [["db", "migrate"], ["import", "facilities", samples.appendingPathComponent("facilities.csv").path], ["import", "rates", samples.appendingPathComponent("rates.csv").path]] {
+                let r = try CLI.run(args + ["--database", conninfo])
+                #expect(r.exitCode == 0, "\(args): \(r.stderr)")
+            }
+            let october = try CLI.run(["import", "events", samples.appendingPathComponent("events-2026-10.csv").path, "--database", conninfo])
+            #expect(october.exitCode == 0, "\(october.stderr)")
+            #expect(october.stdout.hasSuffix("events-2026-10.csv: 34 events posted, 0 already posted\n"))
+            let again = try CLI.run(["import", "events", samples.appendingPathComponent("events-2026-10.csv").path, "--database", conninfo])
+            #expect(again.stdout.hasSuffix("0 events posted, 34 already posted\n"))
+
+            let monthEnd = try CLI.run(["month-end", "2026-10", "--database", conninfo, "--format", "json"])
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(monthEnd.stdout.utf8)) as? [String: Any])
+            let accruals = try #require(json["accruals"] as? [[String: Any]])
+            #expect(accruals.map { $0["interest"] as? String } == ["59178.08", "28923.61", "18784.44"])
+            #expect(try CLI.run(["month-end", "2026-10", "--database", conninfo]).stdout.contains("0 accruals posted, 3 already posted"))
+
+            let rules = try CLI.run(["rules", "list", "--database", conninfo, "--format", "csv"])
+            #expect(rules.stdout.contains("repay,direct-loan,*,2,credit,134100,Interest Receivable – Loans,proprietary,interest\r\n"))
+
+            // A disbursement beyond the obligation, in a file: exit 65, the row named, nothing written.
+            let bad = FileManager.default.temporaryDirectory.appendingPathComponent("events-\(UUID().uuidString).csv").path
+            try "event_id,date,facility_id,fund,type,amount,currency,reference,memo\nok-1,2026-11-02,DPA-2026-0007,,fee,10.00,,,\nbad-1,2026-11-03,DPA-2026-0007,,disburse,30000000.00,,,\n"
+                .write(toFile: bad, atomically: true, encoding: .utf8)
+            let refused = try CLI.run(["import", "events", bad, "--database", conninfo])
+            #expect(refused.exitCode == 65)
+            #expect(refused.stderr.contains("row 3: event bad-1 refused by the rule disbursement within the undisbursed obligation: disburse of 30000000.00 USD exceeds the undisbursed obligation of 27500000.00 USD by 2500000.00 USD"))
+            let one = try CLI.run(["disburse", "--event-id", "ok-2", "--date", "2026-11-04", "--facility", "DPA-2026-0007", "--amount", "1000000", "--database", conninfo])
+            #expect(one.exitCode == 0, "\(one.stderr)")
+            #expect(one.stdout.contains("posted entry") && one.stdout.contains("for event ok-2"))
+            #expect(try CLI.run(["verify", "--database", conninfo]).exitCode == 0)
+        }
+    }
+}

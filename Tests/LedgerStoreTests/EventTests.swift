@@ -1,0 +1,198 @@
+import Dates
+import Ledger
+import LedgerStore
+import Postgres
+import Testing
+
+/// A ledger with one facility of each instrument, funded (appropriated, apportioned, allotted,
+/// borrowed) so that events can be recorded.
+func withFundedLedger<T>(_ body: (LedgerStore) throws -> T) throws -> T {
+    try withLedger { (store, _) throws in
+        let minerals = try store.mineralLists()
+        let base: [String: String] = [
+            "counterparty": "Co", "authority": "DPA-303", "executive_order": "EO 14241 (2025-03-20)", "country": "US", "state": "NV",
+            "naics": "331410", "minerals": "graphite", "cohort_fy": "2027", "currency": "USD", "obligated": "1000000.00",
+        ]
+        let loanTerms: [String: String] = [
+            "authority": "DPA-302", "shortfall": "Anode", "rate": "7.25%", "day_count": "act-360", "frequency": "monthly",
+            "amortization": "level-payment", "first_payment": "2027-01-31", "maturity": "2030-12-31", "grace_months": "0",
+        ]
+        let facilities: [[String: String]] = [
+            ["facility_id": "LOAN", "name": "Loan", "instrument": "direct-loan"].merging(loanTerms) { $1 },
+            ["facility_id": "GTEE", "name": "Guarantee", "instrument": "loan-guarantee"],
+            ["facility_id": "EQTY", "name": "Equity", "instrument": "equity"],
+            ["facility_id": "PURC", "name": "Purchase", "instrument": "purchase-commitment"],
+            ["facility_id": "GRNT", "name": "Grant", "instrument": "grant"],
+        ]
+        try store.importFacilities(
+            try facilities.map { ("", try Facility.parse(base.merging($0) { $1 }, minerals: minerals, file: "t", location: "")) }, file: "t", update: false)
+        var funding: [Event] = []
+        for fund in ["FIN-DL", "FIN-LG", "EQ", "DPA", "PRG"] {
+            let resource: EventType = fund == "FIN-DL" ? .borrowingAuthority : .appropriation
+            for (i, type) in [resource, .apportion, .allot].enumerated() {
+                funding.append(Event(id: "\(fund)-\(i)", date: D("2026-10-01"), facilityID: nil, fund: fund, type: type, amount: 500_000_000, currency: .usd))
+            }
+        }
+        funding.append(Event(id: "borrow", date: D("2026-10-01"), facilityID: nil, fund: "FIN-DL", type: .borrow, amount: 300_000_000, currency: .usd))
+        try store.record(funding.map { ("", $0) }, file: "funding")
+        return try body(store)
+    }
+}
+
+/// A facility event on `facility`, amount in cents.
+func ev(_ id: String, _ date: String, _ facility: String, _ type: EventType, _ cents: Int64?) -> Event {
+    Event(id: id, date: D(date), facilityID: facility, fund: nil, type: type, amount: cents, currency: nil)
+}
+
+/// The lines of an entry as "Dr 135000 100.00".
+func lines(_ store: LedgerStore, _ result: PostResult) throws -> [String] {
+    try #require(try store.entry(id: result.entryID)).entry.lines.map { "\($0.side == .debit ? "Dr" : "Cr") \($0.account) \($0.amount.formatted)" }
+}
+
+@Suite struct EventTests {
+    @Test func everyEventTypePostsItsRule() throws {
+        try withFundedLedger { store in
+            func check(_ event: Event, _ expected: [String]) throws {
+                let result = try store.record(event)
+                #expect(try lines(store, result) == expected, "\(event.type.rawValue)")
+            }
+            try check(Event(id: "appn", date: D("2026-10-02"), facilityID: nil, fund: "PRG", type: .appropriation, amount: 100, currency: .usd),
+                      ["Dr 411900 1.00", "Cr 445000 1.00", "Dr 101000 1.00", "Cr 310100 1.00"])
+            try check(Event(id: "rb", date: D("2026-10-02"), facilityID: nil, fund: "FIN-DL", type: .repayBorrowing, amount: 100, currency: .usd),
+                      ["Dr 251000 1.00", "Cr 101000 1.00"])
+            try check(ev("o1", "2026-10-02", "LOAN", .obligate, 100_000_000), ["Dr 461000 1000000.00", "Cr 480100 1000000.00"])
+            try check(ev("o2", "2026-10-03", "LOAN", .deobligate, 10_000_000), ["Dr 480100 100000.00", "Cr 461000 100000.00"])
+            try check(ev("d1", "2026-10-05", "LOAN", .disburse, 50_000_000), ["Dr 135000 500000.00", "Cr 101000 500000.00", "Dr 480100 500000.00", "Cr 490200 500000.00"])
+            try check(ev("f1", "2026-10-06", "LOAN", .fee, 1_000), ["Dr 101000 10.00", "Cr 139900 10.00", "Dr 420100 10.00", "Cr 426600 10.00"])
+            // 500,000.00 × 7.25% × 15/360 = 1,510.416… → 1,510.42
+            try check(ev("a1", "2026-10-20", "LOAN", .accrue, nil), ["Dr 134100 1510.42", "Cr 531000 1510.42"])
+            try check(ev("ci", "2026-10-20", "LOAN", .capitalizeInterest, 10_000), ["Dr 135000 100.00", "Cr 134100 100.00"])
+            try check(ev("ri", "2026-10-20", "LOAN", .repayInterest, 10_000), ["Dr 101000 100.00", "Cr 134100 100.00", "Dr 420100 100.00", "Cr 426600 100.00"])
+            try check(ev("rp", "2026-10-20", "LOAN", .repayPrincipal, 10_000), ["Dr 101000 100.00", "Cr 135000 100.00", "Dr 420100 100.00", "Cr 426600 100.00"])
+            // Waterfall: 1,310.42 of interest is left, the rest is principal.
+            try check(ev("r1", "2026-10-21", "LOAN", .repay, 200_000),
+                      ["Dr 101000 2000.00", "Cr 134100 1310.42", "Cr 135000 689.58", "Dr 420100 2000.00", "Cr 426600 2000.00"])
+            try check(ev("w1", "2026-10-22", "LOAN", .writeOff, 100_000), ["Dr 139900 1000.00", "Cr 135000 1000.00"])
+
+            try check(ev("g0", "2026-10-02", "GTEE", .obligate, 5_000_000), ["Dr 461000 50000.00", "Cr 480100 50000.00"])
+            try check(ev("g1", "2026-10-02", "GTEE", .guaranteeIssue, 90_000_000), ["Dr 920100 900000.00", "Cr 921100 900000.00"])
+            try check(ev("g2", "2026-10-03", "GTEE", .guaranteeReduce, 10_000_000), ["Dr 921100 100000.00", "Cr 920100 100000.00"])
+            try check(ev("g3", "2026-10-04", "GTEE", .guaranteeClaim, 1_000_000),
+                      ["Dr 218000 10000.00", "Cr 101000 10000.00", "Dr 921100 10000.00", "Cr 920100 10000.00"])
+            try check(ev("g4", "2026-10-05", "GTEE", .guaranteeRecovery, 400_000), ["Dr 101000 4000.00", "Cr 218000 4000.00"])
+
+            try check(ev("e0", "2026-10-02", "EQTY", .obligate, 80_000_000), ["Dr 461000 800000.00", "Cr 480100 800000.00"])
+            try check(ev("e1", "2026-10-03", "EQTY", .equityCall, 50_000_000), ["Dr 169000 500000.00", "Cr 101000 500000.00", "Dr 480100 500000.00", "Cr 490200 500000.00"])
+            try check(ev("e2", "2026-10-04", "EQTY", .equityValuation, 3_000_000), ["Dr 161800 30000.00", "Cr 719000 30000.00"])
+            try check(ev("e3", "2026-10-05", "EQTY", .equityValuation, -1_000_000), ["Dr 729000 10000.00", "Cr 161800 10000.00"])
+            try check(ev("e4", "2026-10-06", "EQTY", .equityDistribution, 10_000_000), ["Dr 101000 100000.00", "Cr 169000 100000.00"])
+            // Carrying 400,000 cost + 20,000 adjustment; sold for 450,000: gain 30,000.
+            try check(ev("e5", "2026-10-07", "EQTY", .equityExit, 45_000_000), ["Dr 101000 450000.00", "Cr 169000 400000.00", "Cr 161800 20000.00", "Cr 719000 30000.00"])
+
+            try check(ev("p0", "2026-10-02", "PURC", .obligate, 20_000_000), ["Dr 461000 200000.00", "Cr 480100 200000.00"])
+            try check(ev("p1", "2026-10-03", "PURC", .purchase, 12_000_000), ["Dr 152100 120000.00", "Cr 101000 120000.00", "Dr 480100 120000.00", "Cr 490200 120000.00"])
+            try check(ev("p2", "2026-10-04", "PURC", .resale, 11_000_000), ["Dr 101000 110000.00", "Cr 152100 120000.00", "Dr 729000 10000.00"])
+
+            try check(ev("t0", "2026-10-02", "GRNT", .obligate, 1_000_000), ["Dr 461000 10000.00", "Cr 480100 10000.00"])
+            try check(ev("t1", "2026-10-03", "GRNT", .disburse, 400_000), ["Dr 610000 4000.00", "Cr 101000 4000.00", "Dr 480100 4000.00", "Cr 490200 4000.00"])
+            #expect(try store.verify().isIntact)
+        }
+    }
+
+    @Test func writeOffWithoutAnAmountTakesEverything() throws {
+        try withFundedLedger { store in
+            try store.record(ev("o", "2026-10-01", "LOAN", .obligate, 100_000_000))
+            try store.record(ev("d", "2026-10-01", "LOAN", .disburse, 36_000_000))
+            try store.record(ev("a", "2026-10-11", "LOAN", .accrue, nil))  // 360,000 × 7.25% × 10/360 = 725.00
+            #expect(try lines(store, try store.record(ev("w", "2026-10-12", "LOAN", .writeOff, nil))) == ["Dr 139900 360725.00", "Cr 135000 360000.00", "Cr 134100 725.00"])
+        }
+    }
+
+    @Test func everyBusinessRuleRefusesWithItsNameAndWritesNothing() throws {
+        try withFundedLedger { store in
+            try store.record(ev("o", "2026-10-01", "LOAN", .obligate, 100_000_000))
+            try store.record(ev("d", "2026-10-01", "LOAN", .disburse, 40_000_000))
+            try store.record(ev("go", "2026-10-01", "GTEE", .obligate, 1_000_000))
+            try store.record(ev("gi", "2026-10-01", "GTEE", .guaranteeIssue, 5_000_000))
+            try store.record(ev("eo", "2026-10-01", "EQTY", .obligate, 1_000_000))
+            try store.record(ev("ec", "2026-10-01", "EQTY", .equityCall, 1_000_000))
+            let future = CivilDate.todayUTC().adding(days: 400).description
+            let cases: [(Event, String)] = [
+                (ev("x1", "2026-10-02", "LOAN", .disburse, 60_000_001), "disbursement within the undisbursed obligation: disburse of 600000.01 USD exceeds the undisbursed obligation of 600000.00 USD by 0.01 USD"),
+                (ev("x2", "2026-10-02", "LOAN", .deobligate, 60_000_001), "deobligation within the undisbursed obligation"),
+                (ev("x3", "2026-10-02", "LOAN", .repay, 50_000_000), "repayment within what is owed: a repayment of 500000.00 USD exceeds what is owed, 400000.00 USD (accrued interest 0.00 USD + principal 400000.00 USD)"),
+                (ev("x4", "2026-10-02", "LOAN", .repayInterest, 100), "interest within interest accrued"),
+                (ev("x5", "2026-10-02", "LOAN", .repayPrincipal, 40_000_001), "repayment within what is owed"),
+                (ev("x6", "2026-10-02", "LOAN", .writeOff, 40_000_001), "write-off of what is owed"),
+                (ev("x7", "2026-10-02", "GTEE", .guaranteeReduce, 5_000_001), "guarantees outstanding never negative"),
+                (ev("x8", "2026-10-02", "EQTY", .equityValuation, -1_000_001), "fair value never negative"),
+                (ev("x9", "2026-10-02", "EQTY", .equityDistribution, 1_000_001), "return of capital within cost"),
+                (ev("x10", "2026-10-02", "PURC", .resale, 100), "resale of held inventory"),
+                (ev("x11", "2026-10-02", "LOAN", .obligate, 50_000_000_000), "Anti-Deficiency: obligations within the available allotment (461000): fund FIN-DL has 4000000.00 USD available; this entry needs 500000000.00 USD"),
+                (ev("x12", "2026-10-02", "GTEE", .disburse, 100), "events a loan-guarantee accepts"),
+                (ev("x13", future, "LOAN", .fee, 100), "effective date within a year"),
+                (Event(id: "x14", date: D("2026-10-02"), facilityID: nil, fund: "PRG", type: .borrow, amount: 100, currency: .usd), "funds a borrow may name: fund PRG is not FIN-*"),
+            ]
+            let before = try store.connection.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry")
+            for (event, message) in cases {
+                do {
+                    try store.record(event)
+                    Issue.record("\(event.id) was accepted")
+                } catch {
+                    #expect(String(describing: error).contains(message), "\(event.id): \(error)")
+                }
+            }
+            // Cash never credit: FIN-DL borrowed 3,000,000.00 and disbursed 400,000.00; obligate more than its cash.
+            try store.record(ev("o2", "2026-10-02", "LOAN", .obligate, 300_000_000))
+            #expect(throws: LedgerError.businessRule(eventKey: "x16", rule: "cash never credit (Fund Balance with Treasury, 101000)", detail: "fund FIN-DL has 2600000.00 USD available; this entry needs 2600000.01 USD, 0.01 USD more")) {
+                try store.record(ev("x16", "2026-10-03", "LOAN", .disburse, 260_000_001))
+            }
+            // Borrowing repaid beyond what is owed, with cash to spare from an appropriation.
+            try store.record(Event(id: "appn", date: D("2026-10-02"), facilityID: nil, fund: "FIN-DL", type: .appropriation, amount: 100_000_000, currency: .usd))
+            #expect(throws: LedgerError.businessRule(eventKey: "x15", rule: "borrowing repaid within what is owed to Treasury (251000)", detail: "fund FIN-DL has 3000000.00 USD available; this entry needs 3000000.01 USD, 0.01 USD more")) {
+                try store.record(Event(id: "x15", date: D("2026-10-03"), facilityID: nil, fund: "FIN-DL", type: .repayBorrowing, amount: 300_000_001, currency: .usd))
+            }
+            #expect(try store.connection.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry") == before! + 2)
+        }
+    }
+
+    @Test func eventsAreIdempotentAndAFileIsAllOrNothing() throws {
+        try withFundedLedger { store in
+            let first = try store.record(ev("o", "2026-10-01", "LOAN", .obligate, 100_000))
+            #expect(try store.record(ev("o", "2026-10-01", "LOAN", .obligate, 100_000)) == PostResult(entryID: first.entryID, eventKey: "o", status: .existing))
+            #expect(throws: LedgerError.idempotencyConflict(eventKey: "o", field: "amount", existing: "1000.00", requested: "1000.01")) {
+                try store.record(ev("o", "2026-10-01", "LOAN", .obligate, 100_001))
+            }
+            let entries = try store.connection.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry")
+            do {
+                try store.record([("row 2", ev("d1", "2026-10-02", "LOAN", .disburse, 50_000)), ("row 3", ev("d2", "2026-10-03", "LOAN", .disburse, 50_001))], file: "e.csv")
+                Issue.record("the second disbursement exceeds the obligation")
+            } catch let error as LocatedError {
+                #expect(error.description.hasPrefix("e.csv, row 3: event d2 refused by the rule disbursement within the undisbursed obligation"))
+            }
+            #expect(try store.connection.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry") == entries, "nothing of the file stays")
+        }
+    }
+
+    @Test func monthEndAccruesOnceAndRefusesAClosedMonth() throws {
+        try withFundedLedger { store in
+            try store.record(ev("o", "2026-10-01", "LOAN", .obligate, 100_000_000))
+            try store.record(ev("d", "2026-10-15", "LOAN", .disburse, 100_000_000))
+            let october = try store.monthEnd(YearMonth("2026-10")!)
+            let loan = try #require(october.first { $0.facilityID == "LOAN" })
+            // 1,000,000.00 × 7.25% × 17/360 = 3,423.61
+            #expect(loan.status == .created && loan.amount?.formatted == "3423.61" && loan.from == D("2026-10-15") && loan.to == D("2026-11-01"))
+            let again = try store.monthEnd(YearMonth("2026-10")!)
+            #expect(again.first { $0.facilityID == "LOAN" }?.status == .existing, "running month-end twice posts nothing new")
+            #expect(try store.connection.scalar(Int64.self, "SELECT count(*) FROM ledger.event WHERE event_type = 'accrue'") == 1)
+            // An accrue or a disbursement dated inside the accrued period is refused.
+            #expect(throws: LedgerError.self) { try store.record(ev("late", "2026-10-20", "LOAN", .disburse, 100)) }
+            #expect(throws: LedgerError.self) { try store.record(ev("late-a", "2026-10-31", "LOAN", .accrue, nil)) }
+
+            try store.closePeriod(YearMonth("2026-11")!)
+            #expect(throws: LedgerError.periodState(month: "2026-11", reason: "is closed: month-end cannot post into it (reopen it with a reason first)")) {
+                try store.monthEnd(YearMonth("2026-11")!)
+            }
+        }
+    }
+}
