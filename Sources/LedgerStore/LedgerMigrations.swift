@@ -11,6 +11,7 @@ public enum LedgerMigrations {
         migration("0003_audit_chain.sql", PackageResources._003_audit_chain_sql),
         migration("0004_facilities.sql", PackageResources._004_facilities_sql),
         migration("0005_events.sql", PackageResources._005_events_sql),
+        migration("0006_limits.sql", PackageResources._006_limits_sql),
     ]
 
     public static func migrator() throws -> Migrator { try Migrator(all) }

@@ -96,11 +96,15 @@ extension LedgerStore {
 }
 
 /// What recording events needs, read once per transaction.
-struct EventContext {
+final class EventContext {
     let tx: Connection
     let chart: LedgerStore.Chart
     let rules: [PostingRule]
     let facilities: [String: Facility]
+    let limitConfigs: [LimitConfig]
+    let fxRates: [String: [Step<ExactDecimal>]]
+    /// Every facility's position, kept current as events are recorded (limits need them all).
+    var positions: [String: FacilityPosition] = [:]
 
     init(_ tx: Connection, chart: LedgerStore.Chart) throws {
         self.tx = tx
@@ -108,6 +112,43 @@ struct EventContext {
         rules = try LedgerStore.postingRules(tx)
         facilities = Dictionary(
             uniqueKeysWithValues: try LedgerStore(connection: tx).facilities().map { ($0.id, $0) })
+        limitConfigs = try LedgerStore.limitConfigs(tx)
+        fxRates = try LedgerStore.fxRates(tx)
+        for id in facilities.keys { positions[id] = FacilityPosition() }
+        for row in try tx.query(
+            "SELECT facility_id, event_type, sum(amount_minor)::bigint FROM ledger.event WHERE facility_id IS NOT NULL AND amount_minor IS NOT NULL GROUP BY 1, 2")
+        {
+            positions[try row.decode(String.self, at: 0), default: FacilityPosition()].add(event: try row.decode(at: 1), total: try row.decode(at: 2))
+        }
+        for row in try tx.query(
+            """
+            SELECT facility_id, account, sum(debit_minor - credit_minor)::bigint FROM ledger.balance_month
+             WHERE facility_id <> '' AND account IN ('135000', '134100', '169000', '161800', '152100', '920100') GROUP BY 1, 2
+            """)
+        {
+            positions[try row.decode(String.self, at: 0), default: FacilityPosition()].add(account: try row.decode(at: 1), balance: try row.decode(at: 2))
+        }
+    }
+
+    /// Every facility's exposure row in USD on `date` (FX: the latest rate on or before it), with
+    /// one facility's position replaced (the position an event would leave).
+    func exposureRows(on date: CivilDate, replacing: (id: String, position: FacilityPosition)?, for eventKey: String = "limits") throws -> [ExposureRow] {
+        try facilities.values.sorted { $0.id < $1.id }.map { f in
+            let p = replacing?.id == f.id ? replacing!.position : positions[f.id] ?? FacilityPosition()
+            let rate = f.currency.code == "USD" ? nil : Accrual.value(of: fxRates[f.currency.code] ?? [], on: date)
+            func usd(_ amount: Int64) throws -> Int64 {
+                guard let v = Limits.usd(amount, currency: f.currency, usdPerUnit: rate) else {
+                    throw LedgerError.businessRule(
+                        eventKey: eventKey, rule: "exposure in USD",
+                        detail: "facility \(f.id) is in \(f.currency.code) and there is no \(f.currency.code) rate on or before \(date): import fx-rates first")
+                }
+                return v
+            }
+            return ExposureRow(
+                facilityID: f.id, instrument: f.instrument, authority: f.authority, country: f.country, primaryMineral: f.minerals.first ?? "",
+                obligor: f.counterparty, shortfall: f.shortfall, exposure: try usd(Limits.exposure(f.instrument, p)),
+                netObligation: try usd(p.obligated - p.deobligated))
+        }
     }
 
     /// An accrual computed for a facility: [from, to) and its result.
@@ -236,10 +277,32 @@ struct EventContext {
                 "SELECT coalesce(sum(debit_minor - credit_minor), 0)::bigint FROM ledger.balance_month WHERE account = \(account) AND fund = \(fund) AND currency = \(currency.code)"
             ) ?? 0
         }
-        let posted: PostResult
+        // Limits (DOMAIN.md §2) at the event's date: a blocking limit this event takes over its cap
+        // refuses it; a warning one is reported with the result.
+        var warnings: [String] = []
+        var after: FacilityPosition?
+        if let facility {
+            let next = position.applying(entry, type: event.type, amount: event.amount)
+            after = next
+            if Limits.exposure(facility.instrument, next) != Limits.exposure(facility.instrument, position) || next.obligated != position.obligated || next.deobligated != position.deobligated {
+                let configs = Limits.inEffect(limitConfigs, on: event.date)
+                let before = Limits.evaluate(configs, try exposureRows(on: event.date, replacing: (facility.id, position), for: key))
+                let afterStatus = Limits.evaluate(configs, try exposureRows(on: event.date, replacing: (facility.id, next), for: key))
+                for crossing in Limits.crossings(before: before, after: afterStatus) {
+                    let detail = "\(crossing.limit): \(usd(crossing.used)) would be used of a cap of \(usd(crossing.cap)), \(usd(crossing.used - crossing.cap)) over"
+                    if crossing.severity == .block {
+                        throw LedgerError.businessRule(eventKey: key, rule: "limit \(crossing.limit)", detail: detail)
+                    }
+                    warnings.append("limit \(detail)")
+                }
+            }
+        }
+        var posted: PostResult
         do { posted = try LedgerStore.insert(entry, tx) } catch let error as PostgresError where error.code?.rawValue == "LX002" {
             throw LedgerError.periodClosed(month: YearMonth(event.date).description, eventKey: key)
         }
+        posted.warnings = warnings
+        if let facility, let after { positions[facility.id] = after }
         try tx.execute(
             """
             INSERT INTO ledger.event (event_id, entry_id, event_type, facility_id, fund, effective_date, amount_minor, currency, reference, memo, accrued_from, accrued_to)
@@ -249,6 +312,8 @@ struct EventContext {
             """)
         return posted
     }
+
+    private func usd(_ minor: Int64) -> String { Money(minorUnits: minor, currency: .usd).formatted + " USD" }
 
     /// The earlier recording of the same event id: `.existing` when the same, a conflict naming the
     /// first differing field otherwise.
@@ -286,19 +351,13 @@ struct EventContext {
         return PostResult(entryID: try row.decode(at: 0), eventKey: event.id, status: .existing)
     }
 
-    /// The facility's position: event sums and account balances.
+    /// The facility's position: event sums and account balances, read afresh under its lock.
     func position(_ facilityID: String) throws -> FacilityPosition {
         var p = FacilityPosition()
         for row in try tx.query(
             "SELECT event_type, sum(amount_minor)::bigint FROM ledger.event WHERE facility_id = \(facilityID) AND amount_minor IS NOT NULL GROUP BY event_type")
         {
-            let total: Int64 = try row.decode(at: 1)
-            switch EventType(rawValue: try row.decode(at: 0)) {
-            case .obligate: p.obligated = total
-            case .deobligate: p.deobligated = total
-            case .disburse, .equityCall, .purchase: p.disbursed += total
-            default: break
-            }
+            p.add(event: try row.decode(at: 0), total: try row.decode(at: 1))
         }
         for row in try tx.query(
             """
@@ -306,16 +365,33 @@ struct EventContext {
              WHERE facility_id = \(facilityID) AND account IN ('135000', '134100', '169000', '161800', '152100', '920100') GROUP BY account
             """)
         {
-            let balance: Int64 = try row.decode(at: 1)
-            switch try row.decode(String.self, at: 0) {
-            case "135000": p.principal = balance
-            case "134100": p.accruedInterest = balance
-            case "169000": p.equityCost = balance
-            case "161800": p.equityAdjustment = balance
-            case "152100": p.inventory = balance
-            default: p.guaranteeOutstanding = balance
-            }
+            p.add(account: try row.decode(at: 0), balance: try row.decode(at: 1))
         }
         return p
+    }
+}
+
+extension FacilityPosition {
+    /// Adds an event type's total (obligated, deobligated, disbursed).
+    mutating func add(event type: String, total: Int64) {
+        switch EventType(rawValue: type) {
+        case .obligate: obligated += total
+        case .deobligate: deobligated += total
+        case .disburse, .equityCall, .purchase: disbursed += total
+        default: break
+        }
+    }
+
+    /// Adds an account's balance (debit − credit).
+    mutating func add(account: String, balance: Int64) {
+        switch account {
+        case "135000": principal += balance
+        case "134100": accruedInterest += balance
+        case "169000": equityCost += balance
+        case "161800": equityAdjustment += balance
+        case "152100": inventory += balance
+        case "920100": guaranteeOutstanding += balance
+        default: break
+        }
     }
 }

@@ -13,11 +13,14 @@ public struct PostResult: Sendable, Hashable {
     public var entryID: Int64
     public var eventKey: String
     public var status: PostStatus
+    /// Limits with severity "warn" that this posting took over their cap (DOMAIN.md §2).
+    public var warnings: [String]
 
-    public init(entryID: Int64, eventKey: String, status: PostStatus) {
+    public init(entryID: Int64, eventKey: String, status: PostStatus, warnings: [String] = []) {
         self.entryID = entryID
         self.eventKey = eventKey
         self.status = status
+        self.warnings = warnings
     }
 }
 

@@ -76,6 +76,7 @@ extension Import {
             switch output.format {
             case .json, .csv: try WrittenEntries(results).print(format: output.format)
             case .table, .html:
+                WrittenEntries(results).printWarnings()
                 let created = results.filter { $0.status == .created }.count
                 print("\(file): \(created) events posted, \(results.count - created) already posted")
             }

@@ -187,7 +187,7 @@ struct FacilityCommand: ParsableCommand {
 }
 
 struct Import: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Import a file of facilities (and, later, events and rates).", subcommands: [Facilities.self, Events.self, Rates.self])
+    static let configuration = CommandConfiguration(abstract: "Import a file of facilities (and, later, events and rates).", subcommands: [Facilities.self, Events.self, Rates.self, FXRates.self])
 
     struct Facilities: ParsableCommand {
         static let configuration = CommandConfiguration(

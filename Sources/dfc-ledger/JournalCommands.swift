@@ -13,12 +13,22 @@ struct WrittenEntries: Encodable {
         var status: String
     }
     var entries: [Item]
+    /// Warning limits the postings took over their cap: printed on stderr.
+    var warnings: [(eventKey: String, message: String)]
 
     init(_ results: [PostResult]) {
         entries = results.map { Item(entryId: $0.entryID, eventId: $0.eventKey, status: $0.status.rawValue) }
+        warnings = results.flatMap { r in r.warnings.map { (r.eventKey, $0) } }
+    }
+
+    enum CodingKeys: String, CodingKey { case entries }
+
+    func printWarnings() {
+        for w in warnings { FileHandle.standardError.write(Data("dfc-ledger: warning: event \(w.eventKey): \(w.message)\n".utf8)) }
     }
 
     func print(format: OutputFormat) throws {
+        printWarnings()
         switch format {
         case .json: Swift.print(try JSONOutput.render(self), terminator: "")
         case .csv:

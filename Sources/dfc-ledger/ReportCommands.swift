@@ -5,7 +5,7 @@ import LedgerStore
 import Reports
 
 struct Report: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Reports, each as of an effective date and as known at a recorded time.", subcommands: [TrialBalance.self, Register.self])
+    static let configuration = CommandConfiguration(abstract: "Reports, each as of an effective date and as known at a recorded time.", subcommands: [TrialBalance.self, Register.self, LimitsReport.self])
 
     /// `--as-of` and `--known-at`.
     struct TimeOptions: ParsableArguments {

@@ -416,7 +416,8 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
     @Test func theSampleMonthPostsBalancesAndVerifies() throws {
         try TestDatabase.withFreshDatabase { conninfo in
             let samples = FacilityCommandTests.samples
-            for args in [["db", "migrate"], ["import", "facilities", samples.appendingPathComponent("facilities.csv").path], ["import", "rates", samples.appendingPathComponent("rates.csv").path]] {
+            for args in [["db", "migrate"], ["import", "facilities", samples.appendingPathComponent("facilities.csv").path], ["import", "rates", samples.appendingPathComponent("rates.csv").path],
+                         ["import", "fx-rates", samples.appendingPathComponent("fx-rates.csv").path]] {
                 let r = try CLI.run(args + ["--database", conninfo])
                 #expect(r.exitCode == 0, "\(args): \(r.stderr)")
             }
@@ -446,6 +447,17 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
             #expect(one.exitCode == 0, "\(one.stderr)")
             #expect(one.stdout.contains("posted entry") && one.stdout.contains("for event ok-2"))
             #expect(try CLI.run(["verify", "--database", conninfo]).exitCode == 0)
+
+            // Limits: a lower MCL from 2026-11-01 blocks a new obligation; report limits shows the breach.
+            let set = try CLI.run(["limits", "set", "mcl", "--kind", "mcl", "--from", "2026-11-01", "--cap-usd", "100000000", "--severity", "block", "--note", "test", "--database", conninfo])
+            #expect(set.exitCode == 0 && set.stdout == "limit mcl is 100000000.00 USD (block) from 2026-11-01\n", "\(set.stderr)")
+            let blocked = try CLI.run(["obligate", "--event-id", "big", "--date", "2026-11-05", "--facility", "DPA-2027-0003", "--amount", "1", "--database", conninfo])
+            #expect(blocked.exitCode == 65 && blocked.stderr.contains("refused by the rule limit mcl: mcl: "), "\(blocked.stderr)")
+            let report = try CLI.run(["report", "limits", "--as-of", "2026-11-05", "--database", conninfo, "--format", "json", "--fail-on-breach"])
+            #expect(report.exitCode == 2)
+            let limits = try #require((try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])?["limits"] as? [[String: String]])
+            #expect(limits.first { $0["limit"] == "mcl" }?["status"] == "breach")
+            #expect(limits.first { $0["limit"] == "mcl" }?["cap"] == "100000000.00")
         }
     }
 }

@@ -196,3 +196,45 @@ func lines(_ store: LedgerStore, _ result: PostResult) throws -> [String] {
         }
     }
 }
+
+@Suite struct LimitTests {
+    @Test func anObligationThatWouldCrossTheMCLIsBlocked() throws {
+        try withFundedLedger { store in
+            // A cap of 12,000.00 from 2026-10-01 (the configured history stays).
+            try store.setLimit(LimitConfig(id: "mcl", effectiveFrom: D("2026-10-01"), kind: .mcl, amount: 1_200_000, share: nil, severity: .block, note: "test"))
+            try store.record(ev("o1", "2026-10-02", "LOAN", .obligate, 1_000_000))
+            #expect(throws: LedgerError.businessRule(eventKey: "o2", rule: "limit mcl", detail: "mcl: 12000.01 USD would be used of a cap of 12000.00 USD, 0.01 USD over")) {
+                try store.record(ev("o2", "2026-10-03", "PURC", .obligate, 200_001))
+            }
+            try store.record(ev("o3", "2026-10-03", "PURC", .obligate, 200_000))
+            // Dated before the lower cap took effect, the old cap applies.
+            try store.record(ev("o4", "2026-09-30", "GRNT", .obligate, 100))
+            // Exposure-neutral events still pass at the cap: a disbursement moves undisbursed to principal.
+            try store.record(ev("d1", "2026-10-04", "LOAN", .disburse, 500_000))
+            let status = try store.limitStatus(on: D("2026-10-04"))
+            let mcl = try #require(status.first { $0.limit == "mcl" })
+            #expect(mcl.cap == 1_200_000 && mcl.used == 1_200_000 && mcl.utilization == "1.0000" && mcl.state == .ok)
+            #expect(try store.limitConfigs().filter { $0.id == "mcl" }.map(\.effectiveFrom) == [D("2019-12-20"), D("2025-12-18"), D("2026-10-01")])
+        }
+    }
+
+    @Test func equityShareBlocksAndTheDPA302ThresholdWarns() throws {
+        try withFundedLedger { store in
+            for fund in ["FIN-DL", "EQ"] {
+                let resource: EventType = fund == "FIN-DL" ? .borrowingAuthority : .appropriation
+                for (i, type) in [resource, .apportion, .allot].enumerated() {
+                    try store.record(Event(id: "more-\(fund)-\(i)", date: D("2026-10-01"), facilityID: nil, fund: fund, type: type, amount: 10_000_000_000, currency: .usd))
+                }
+            }
+            // 55,000,000.00 on the DPA-302 loan's shortfall ("Anode"): over the notice threshold, a warning.
+            let warned = try store.record(ev("o1", "2026-10-02", "LOAN", .obligate, 5_500_000_000))
+            #expect(warned.warnings == ["limit dpa302-shortfall:Anode: 55000000.00 USD would be used of a cap of 50000000.00 USD, 5000000.00 USD over"])
+            #expect(try store.limitStatus(on: D("2026-10-02")).first { $0.limit == "dpa302-shortfall:Anode" }?.state == .warn)
+            // Equity is at most 35% of total exposure: with 55,000,000.00 of loans, 30,000,000.00 is too much.
+            #expect(throws: LedgerError.businessRule(eventKey: "e1", rule: "limit equity-share", detail: "equity-share: 30000000.00 USD would be used of a cap of 29750000.00 USD, 250000.00 USD over")) {
+                try store.record(ev("e1", "2026-10-03", "EQTY", .obligate, 3_000_000_000))
+            }
+            #expect(try store.record(ev("e2", "2026-10-03", "EQTY", .obligate, 2_900_000_000)).warnings == [])
+        }
+    }
+}

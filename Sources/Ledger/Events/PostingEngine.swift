@@ -156,3 +156,30 @@ public enum PostingEngine {
         }
     }
 }
+
+extension FacilityPosition {
+    /// The position after `entry` (the lines of one event of `type` with `amount`) is posted.
+    public func applying(_ entry: NewEntry, type: EventType, amount: Int64?) -> FacilityPosition {
+        var p = self
+        for line in entry.lines {
+            let signed = line.side == .debit ? line.amount.minorUnits : -line.amount.minorUnits
+            switch line.account {
+            case "135000": p.principal += signed
+            case "134100": p.accruedInterest += signed
+            case "169000": p.equityCost += signed
+            case "161800": p.equityAdjustment += signed
+            case "152100": p.inventory += signed
+            case "920100": p.guaranteeOutstanding += signed
+            default: break
+            }
+        }
+        let a = amount ?? 0
+        switch type {
+        case .obligate: p.obligated += a
+        case .deobligate: p.deobligated += a
+        case .disburse, .equityCall, .purchase: p.disbursed += a
+        default: break
+        }
+        return p
+    }
+}

@@ -77,8 +77,9 @@ public enum Accrual {
         return Result(amount: amount, exact: total, runs: runs)
     }
 
-    static func value<V>(of steps: [Step<V>], on day: CivilDate) -> V? {
-        // Steps are few per facility; the last one on or before the day wins.
+    /// The value of a step function on `day`: its last step on or before it.
+    public static func value<V>(of steps: [Step<V>], on day: CivilDate) -> V? {
+        // The last step on or before the day wins (steps are few: a linear scan).
         var found: V?
         for step in steps {
             if step.date <= day { found = step.value } else { break }

@@ -1,0 +1,187 @@
+import Dates
+
+/// The kinds of limit of DOMAIN.md §2.
+public enum LimitKind: String, Sendable, CaseIterable, Codable {
+    /// Maximum contingent liability: total exposure in USD.
+    case mcl
+    /// Equity exposure as a share of total exposure.
+    case equityShare = "equity-share"
+    /// DPA §302 net obligations per industrial-resource shortfall.
+    case dpa302Shortfall = "dpa302-shortfall"
+    /// Concentration: one country's, mineral's or obligor's exposure as a share of the MCL cap.
+    case countryShare = "country-share"
+    case mineralShare = "mineral-share"
+    case obligorShare = "obligor-share"
+
+    public var isAmount: Bool { self == .mcl || self == .dpa302Shortfall }
+}
+
+public enum Severity: String, Sendable, CaseIterable, Codable {
+    case block, warn
+}
+
+/// One dated row of limit configuration.
+public struct LimitConfig: Sendable, Hashable {
+    public var id: String
+    public var effectiveFrom: CivilDate
+    public var kind: LimitKind
+    /// For concentration limits: the country, mineral or obligor, or `*` for each.
+    public var scope: String
+    /// USD minor units, for amount limits.
+    public var amount: Int64?
+    /// For share limits.
+    public var share: ExactDecimal?
+    public var severity: Severity
+    public var note: String
+
+    public init(id: String, effectiveFrom: CivilDate, kind: LimitKind, scope: String = "*", amount: Int64?, share: ExactDecimal?, severity: Severity, note: String = "") {
+        self.id = id
+        self.effectiveFrom = effectiveFrom
+        self.kind = kind
+        self.scope = scope
+        self.amount = amount
+        self.share = share
+        self.severity = severity
+        self.note = note
+    }
+}
+
+/// A facility's exposure, in USD, with what the limits group it by.
+public struct ExposureRow: Sendable, Hashable {
+    public var facilityID: String
+    public var instrument: Instrument
+    public var authority: Authority
+    public var country: String
+    public var primaryMineral: String
+    public var obligor: String
+    public var shortfall: String
+    /// Exposure counting toward the MCL, USD minor units.
+    public var exposure: Int64
+    /// Obligated − deobligated, USD minor units (for the DPA §302 threshold).
+    public var netObligation: Int64
+
+    public init(facilityID: String, instrument: Instrument, authority: Authority, country: String, primaryMineral: String, obligor: String, shortfall: String, exposure: Int64, netObligation: Int64) {
+        self.facilityID = facilityID
+        self.instrument = instrument
+        self.authority = authority
+        self.country = country
+        self.primaryMineral = primaryMineral
+        self.obligor = obligor
+        self.shortfall = shortfall
+        self.exposure = exposure
+        self.netObligation = netObligation
+    }
+}
+
+/// A limit's standing: what it allows, what is used, and whether it is over.
+public struct LimitStatus: Sendable, Hashable {
+    public enum State: String, Sendable { case ok, warn, breach }
+    /// The limit's id, with `:KEY` for one country, mineral, obligor or shortfall.
+    public var limit: String
+    public var kind: LimitKind
+    public var severity: Severity
+    /// USD minor units.
+    public var cap: Int64
+    public var used: Int64
+    public var state: State
+
+    /// used / cap, 4 decimal places, half away from zero ("0.1234"); "—" when the cap is 0.
+    public var utilization: String {
+        guard cap > 0 else { return "-" }
+        let scaled = try? (Rational(used) * Rational(10_000) / Rational(cap)).roundedHalfAwayFromZero()
+        guard let scaled else { return "-" }
+        return DecimalText.format(magnitude: scaled.magnitude, negative: scaled < 0, scale: 4)
+    }
+}
+
+public enum Limits {
+    /// A facility's exposure in its own currency (DOMAIN.md §2): direct loan = principal +
+    /// undisbursed; guarantee = guaranteed principal outstanding; equity = cost + undisbursed;
+    /// purchase commitment = undisbursed; grant = 0.
+    public static func exposure(_ instrument: Instrument, _ p: FacilityPosition) -> Int64 {
+        let undisbursed = max(p.undisbursed, 0)
+        switch instrument {
+        case .directLoan: return max(p.principal, 0) + undisbursed
+        case .loanGuarantee: return max(p.guaranteeOutstanding, 0)
+        case .equity: return max(p.equityCost, 0) + undisbursed
+        case .purchaseCommitment: return undisbursed
+        case .grant: return 0
+        }
+    }
+
+    /// `amount` (minor units of `currency`) in USD minor units at `usdPerUnit`, rounded half away
+    /// from zero; nil for a non-USD amount without a rate.
+    public static func usd(_ amount: Int64, currency: Currency, usdPerUnit: ExactDecimal?) -> Int64? {
+        if currency.code == "USD" { return amount }
+        guard let rate = usdPerUnit else { return nil }
+        // minor × 10^-digits × rate × 10^2 = USD minor units.
+        let value = Rational(amount) * Rational(rate) * Rational(100) / Rational(BigIntPower.ten(currency.minorUnits))
+        return try? value.roundedHalfAwayFromZero()
+    }
+
+    /// The configuration in effect on `date`: for each limit id, its latest row on or before it.
+    public static func inEffect(_ configs: [LimitConfig], on date: CivilDate) -> [LimitConfig] {
+        var latest: [String: LimitConfig] = [:]
+        for c in configs where c.effectiveFrom <= date {
+            if let seen = latest[c.id], seen.effectiveFrom >= c.effectiveFrom { continue }
+            latest[c.id] = c
+        }
+        return latest.values.sorted { $0.id < $1.id }
+    }
+
+    /// Every limit's standing over `rows`, with `configs` already those in effect.
+    public static func evaluate(_ configs: [LimitConfig], _ rows: [ExposureRow]) -> [LimitStatus] {
+        let total = rows.reduce(Int64(0)) { $0 + $1.exposure }
+        let mclCap = configs.first { $0.kind == .mcl }?.amount
+        func share(_ s: ExactDecimal, of base: Int64) -> Int64 {
+            (try? (Rational(base) * Rational(s)).roundedHalfAwayFromZero()) ?? 0
+        }
+        func status(_ id: String, _ c: LimitConfig, cap: Int64, used: Int64) -> LimitStatus {
+            let over = used > cap
+            return LimitStatus(limit: id, kind: c.kind, severity: c.severity, cap: cap, used: used, state: !over ? .ok : c.severity == .block ? .breach : .warn)
+        }
+        var out: [LimitStatus] = []
+        for c in configs {
+            switch c.kind {
+            case .mcl:
+                out.append(status(c.id, c, cap: c.amount ?? 0, used: total))
+            case .equityShare:
+                let equity = rows.filter { $0.instrument == .equity }.reduce(Int64(0)) { $0 + $1.exposure }
+                out.append(status(c.id, c, cap: share(c.share ?? ExactDecimal(significand: 0, scale: 0), of: total), used: equity))
+            case .dpa302Shortfall:
+                var byShortfall: [String: Int64] = [:]
+                for r in rows where r.authority == .dpa302 { byShortfall[r.shortfall, default: 0] += r.netObligation }
+                for (key, used) in byShortfall.sorted(by: { $0.key < $1.key }) {
+                    out.append(status("\(c.id):\(key)", c, cap: c.amount ?? 0, used: used))
+                }
+            case .countryShare, .mineralShare, .obligorShare:
+                guard let mclCap, let s = c.share else { continue }
+                var byKey: [String: Int64] = [:]
+                for r in rows {
+                    let key = c.kind == .countryShare ? r.country : c.kind == .mineralShare ? r.primaryMineral : r.obligor
+                    if c.scope == "*" || c.scope == key { byKey[key, default: 0] += r.exposure }
+                }
+                for (key, used) in byKey.sorted(by: { $0.key < $1.key }) {
+                    out.append(status("\(c.id):\(key)", c, cap: share(s, of: mclCap), used: used))
+                }
+            }
+        }
+        return out
+    }
+
+    /// The limits an event takes over: those over their cap after it whose use it increased.
+    /// Blocking ones refuse the event; warning ones are reported.
+    public static func crossings(before: [LimitStatus], after: [LimitStatus]) -> [LimitStatus] {
+        let previous = Dictionary(before.map { ($0.limit, $0.used) }, uniquingKeysWith: { a, _ in a })
+        return after.filter { $0.state != .ok && $0.used > (previous[$0.limit] ?? 0) }
+    }
+}
+
+/// Powers of ten for converting minor units.
+enum BigIntPower {
+    static func ten(_ n: Int) -> Int64 {
+        var v: Int64 = 1
+        for _ in 0..<n { v *= 10 }
+        return v
+    }
+}

@@ -1,0 +1,78 @@
+import Dates
+import Ledger
+import Postgres
+
+extension LedgerStore {
+    /// Every dated row of limit configuration.
+    public func limitConfigs() throws -> [LimitConfig] {
+        try Self.limitConfigs(connection)
+    }
+
+    static func limitConfigs(_ db: Connection) throws -> [LimitConfig] {
+        try db.query(
+            "SELECT limit_id, effective_from, kind, scope, amount_minor, share::text, severity, note FROM ledger.limit_config ORDER BY limit_id, effective_from"
+        ).map { row in
+            LimitConfig(
+                id: try row.decode(at: 0), effectiveFrom: try row.decode(at: 1), kind: LimitKind(rawValue: try row.decode(at: 2))!,
+                scope: try row.decode(at: 3), amount: try row.decode(at: 4), share: try row.decode(at: 5),
+                severity: Severity(rawValue: try row.decode(at: 6))!, note: try row.decode(at: 7))
+        }
+    }
+
+    /// Adds a dated row of limit configuration (a change takes effect from its date; history stays).
+    public func setLimit(_ c: LimitConfig) throws {
+        do {
+            try connection.execute(
+                """
+                INSERT INTO ledger.limit_config (limit_id, effective_from, kind, scope, amount_minor, share, severity, note)
+                VALUES (\(c.id), \(c.effectiveFrom), \(c.kind.rawValue), \(c.scope), \(c.amount), \(c.share?.description)::numeric, \(c.severity.rawValue), \(c.note))
+                """)
+        } catch let error as PostgresError where error.code == .uniqueViolation {
+            throw LedgerError.businessRule(eventKey: c.id, rule: "limits are dated", detail: "\(c.id) already has a value from \(c.effectiveFrom); set it from another date")
+        } catch let error as PostgresError where error.code == .checkViolation {
+            throw LedgerError.businessRule(eventKey: c.id, rule: "limit values", detail: error.message)
+        }
+    }
+
+    /// Every FX rate, by currency and date.
+    public func fxRates() throws -> [String: [Step<ExactDecimal>]] {
+        try Self.fxRates(connection)
+    }
+
+    static func fxRates(_ db: Connection) throws -> [String: [Step<ExactDecimal>]] {
+        var rates: [String: [Step<ExactDecimal>]] = [:]
+        for row in try db.query("SELECT currency, rate_date, usd_per_unit::text FROM ledger.fx_rate ORDER BY currency, rate_date") {
+            rates[try row.decode(String.self, at: 0), default: []].append(Step(try row.decode(at: 1), try row.decode(at: 2)))
+        }
+        return rates
+    }
+
+    /// Imports FX rates all or nothing; the same rate again is a no-op, a different one for the
+    /// same currency and date is refused. Returns how many were new.
+    @discardableResult
+    public func importFXRates(_ rows: [(location: String, currency: Currency, date: CivilDate, usdPerUnit: ExactDecimal)], file: String) throws -> Int {
+        try connection.transaction { tx in
+            var created = 0
+            for r in rows {
+                if let existing = try tx.scalar(ExactDecimal.self, "SELECT usd_per_unit::text FROM ledger.fx_rate WHERE currency = \(r.currency.code) AND rate_date = \(r.date)") {
+                    guard existing == r.usdPerUnit else {
+                        throw InputError(file: file, location: r.location, field: "usd_per_unit", value: r.usdPerUnit.description, reason: "\(r.currency.code) on \(r.date) was imported as \(existing) already; rates cannot change")
+                    }
+                    continue
+                }
+                try tx.execute("INSERT INTO ledger.fx_rate (currency, rate_date, usd_per_unit) VALUES (\(r.currency.code), \(r.date), \(r.usdPerUnit.description)::numeric)")
+                created += 1
+            }
+            return created
+        }
+    }
+
+    /// Every limit's standing on `date`, from every facility's current position.
+    public func limitStatus(on date: CivilDate) throws -> [LimitStatus] {
+        let chart = try self.chart()
+        return try connection.transaction(.repeatableRead, readOnly: true) { tx in
+            let context = try EventContext(tx, chart: chart)
+            return Limits.evaluate(Limits.inEffect(context.limitConfigs, on: date), try context.exposureRows(on: date, replacing: nil))
+        }
+    }
+}
