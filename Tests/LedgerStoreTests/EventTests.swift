@@ -60,6 +60,14 @@ func lines(_ store: LedgerStore, _ result: PostResult) throws -> [String] {
                       ["Dr 411900 1.00", "Cr 445000 1.00", "Dr 101000 1.00", "Cr 310100 1.00"])
             try check(Event(id: "rb", date: D("2026-10-02"), facilityID: nil, fund: "FIN-DL", type: .repayBorrowing, amount: 100, currency: .usd),
                       ["Dr 251000 1.00", "Cr 101000 1.00"])
+            try check(Event(id: "ba", date: D("2026-10-02"), facilityID: nil, fund: "FIN-LG", type: .borrowingAuthority, amount: 100, currency: .usd),
+                      ["Dr 414100 1.00", "Cr 445000 1.00"])
+            try check(Event(id: "ap", date: D("2026-10-02"), facilityID: nil, fund: "FIN-LG", type: .apportion, amount: 100, currency: .usd),
+                      ["Dr 445000 1.00", "Cr 451000 1.00"])
+            try check(Event(id: "al", date: D("2026-10-02"), facilityID: nil, fund: "FIN-LG", type: .allot, amount: 100, currency: .usd),
+                      ["Dr 451000 1.00", "Cr 461000 1.00"])
+            try check(Event(id: "bo", date: D("2026-10-02"), facilityID: nil, fund: "FIN-LG", type: .borrow, amount: 100, currency: .usd),
+                      ["Dr 101000 1.00", "Cr 251000 1.00"])
             try check(ev("o1", "2026-10-02", "LOAN", .obligate, 100_000_000), ["Dr 461000 1000000.00", "Cr 480100 1000000.00"])
             try check(ev("o2", "2026-10-03", "LOAN", .deobligate, 10_000_000), ["Dr 480100 100000.00", "Cr 461000 100000.00"])
             try check(ev("d1", "2026-10-05", "LOAN", .disburse, 50_000_000), ["Dr 135000 500000.00", "Cr 101000 500000.00", "Dr 480100 500000.00", "Cr 490200 500000.00"])
@@ -96,6 +104,8 @@ func lines(_ store: LedgerStore, _ result: PostResult) throws -> [String] {
             try check(ev("t0", "2026-10-02", "GRNT", .obligate, 1_000_000), ["Dr 461000 10000.00", "Cr 480100 10000.00"])
             try check(ev("t1", "2026-10-03", "GRNT", .disburse, 400_000), ["Dr 610000 4000.00", "Cr 101000 4000.00", "Dr 480100 4000.00", "Cr 490200 4000.00"])
             #expect(try store.verify().isIntact)
+            let covered = try store.connection.query("SELECT DISTINCT event_type FROM ledger.event").map { try $0.decode(String.self, at: 0) }
+            #expect(Set(covered) == Set(EventType.allCases.map(\.rawValue)), "every event type was posted")
         }
     }
 
