@@ -12,45 +12,65 @@ extension LedgerStore {
     public func balances(
         asOf: CivilDate, knownAt: Instant? = nil, fund: String? = nil, account: String? = nil, facility: String? = nil
     ) throws -> [AccountBalance] {
-        try connection.query(
+        try balanceRows(asOf: asOf, knownAt: knownAt, fund: fund, account: account, facility: facility, byFacility: false).map { row in
+            AccountBalance(account: try row.decode(at: 0), fund: try row.decode(at: 1), currency: try row.decode(at: 2), balanceMinorUnits: try row.decode(at: 4))
+        }
+    }
+
+    /// Balances per facility, account, fund and currency (facility lines only), as of a date and
+    /// as known at a time: what the exposure report reads. Same cost model as `balances`.
+    public func facilityBalances(asOf: CivilDate, knownAt: Instant? = nil, accounts: [String]? = nil) throws -> [FacilityBalance] {
+        try balanceRows(asOf: asOf, knownAt: knownAt, fund: nil, account: nil, facility: nil, byFacility: true, accounts: accounts).map { row in
+            FacilityBalance(
+                facilityID: try row.decode(at: 3), account: try row.decode(at: 0), fund: try row.decode(at: 1), currency: try row.decode(at: 2),
+                balanceMinorUnits: try row.decode(at: 4))
+        }
+    }
+
+    private func balanceRows(
+        asOf: CivilDate, knownAt: Instant?, fund: String?, account: String?, facility: String?, byFacility: Bool, accounts: [String]? = nil
+    ) throws -> Rows {
+        let accountList = accounts?.joined(separator: ",")
+        return try connection.query(
             """
             WITH p AS (
                 SELECT date_trunc('month', \(asOf)::date + 1)::date AS month_start, \(asOf)::date AS as_of,
                        \(knownAt)::timestamptz AS known_at, \(fund)::text AS fund,
-                       \(account)::text AS account, \(facility)::text AS facility
+                       \(account)::text AS account, \(facility)::text AS facility, \(byFacility)::boolean AS by_facility,
+                       string_to_array(\(accountList)::text, ',') AS accounts
             ),
             movements AS (
-                SELECT b.account, b.fund, b.currency, b.debit_minor - b.credit_minor AS net
+                SELECT b.account, b.fund, b.currency, b.facility_id, b.debit_minor - b.credit_minor AS net
                   FROM ledger.balance_month b, p
                  WHERE b.month < p.month_start AND (p.fund IS NULL OR b.fund = p.fund)
                    AND (p.account IS NULL OR b.account = p.account) AND (p.facility IS NULL OR b.facility_id = p.facility)
+                   AND (NOT p.by_facility OR b.facility_id <> '') AND (p.accounts IS NULL OR b.account = ANY (p.accounts))
                 UNION ALL
                 -- The partial month after the last whole month, as known at the time.
-                SELECT l.account, l.fund, l.currency,
+                SELECT l.account, l.fund, l.currency, coalesce(l.facility_id, ''),
                        CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END
                   FROM ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id, p
                  WHERE e.effective_date >= p.month_start AND e.effective_date <= p.as_of
                    AND (p.known_at IS NULL OR e.recorded_at <= p.known_at)
                    AND (p.fund IS NULL OR l.fund = p.fund)
                    AND (p.account IS NULL OR l.account = p.account) AND (p.facility IS NULL OR l.facility_id = p.facility)
+                   AND (NOT p.by_facility OR l.facility_id IS NOT NULL) AND (p.accounts IS NULL OR l.account = ANY (p.accounts))
                 UNION ALL
                 -- Whole months include entries recorded after the time: take them out again.
-                SELECT l.account, l.fund, l.currency,
+                SELECT l.account, l.fund, l.currency, coalesce(l.facility_id, ''),
                        CASE l.side WHEN 'debit' THEN -l.amount_minor ELSE l.amount_minor END
                   FROM ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id, p
                  WHERE e.recorded_at > p.known_at AND e.effective_date < p.month_start
                    AND (p.fund IS NULL OR l.fund = p.fund)
                    AND (p.account IS NULL OR l.account = p.account) AND (p.facility IS NULL OR l.facility_id = p.facility)
+                   AND (NOT p.by_facility OR l.facility_id IS NOT NULL) AND (p.accounts IS NULL OR l.account = ANY (p.accounts))
             )
-            SELECT account, fund, currency, sum(net)::bigint AS balance
+            SELECT account, fund, currency, CASE WHEN (SELECT by_facility FROM p) THEN facility_id ELSE '' END AS facility, sum(net)::bigint AS balance
               FROM movements
-             GROUP BY account, fund, currency
+             GROUP BY 1, 2, 3, 4
             HAVING sum(net) <> 0
-             ORDER BY account, fund, currency
-            """
-        ).map { row in
-            AccountBalance(account: try row.decode(at: 0), fund: try row.decode(at: 1), currency: try row.decode(at: 2), balanceMinorUnits: try row.decode(at: 3))
-        }
+             ORDER BY 4, 1, 2, 3
+            """)
     }
 }
 

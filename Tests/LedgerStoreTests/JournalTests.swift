@@ -252,6 +252,9 @@ import Testing
             let opening = try store.balances(asOf: D("2026-11-05"), knownAt: cutoff, account: "101000")
             #expect(opening.map(\.balanceMinorUnits) == [10_100])
             #expect(try store.balances(asOf: D("2026-11-30"), account: "101000", facility: "DPA-1").map(\.balanceMinorUnits) == [-4_000])
+            let byFacility = try store.facilityBalances(asOf: D("2026-11-30"))
+            #expect(byFacility.map { "\($0.facilityID) \($0.account) \($0.balanceMinorUnits)" } == ["DPA-1 101000 -4000", "DPA-1 135000 4000"])
+            #expect(try store.facilityBalances(asOf: D("2026-11-30"), knownAt: cutoff, accounts: ["135000"]).map(\.balanceMinorUnits) == [4_000])
         }
     }
 }

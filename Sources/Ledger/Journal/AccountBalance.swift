@@ -33,3 +33,20 @@ public struct RegisterLine: Sendable, Hashable {
         self.line = line
     }
 }
+
+/// The balance of one account for one facility, in one fund and currency.
+public struct FacilityBalance: Sendable, Hashable {
+    public var facilityID: String
+    public var account: String
+    public var fund: String
+    public var currency: String
+    public var balanceMinorUnits: Int64
+
+    public init(facilityID: String, account: String, fund: String, currency: String, balanceMinorUnits: Int64) {
+        self.facilityID = facilityID
+        self.account = account
+        self.fund = fund
+        self.currency = currency
+        self.balanceMinorUnits = balanceMinorUnits
+    }
+}
