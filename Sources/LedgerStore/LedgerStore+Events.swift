@@ -1,4 +1,5 @@
 import Dates
+import Foundation
 import Ledger
 import Postgres
 
@@ -46,6 +47,16 @@ extension LedgerStore {
         let chart = try self.chart()
         return try connection.transaction { tx in
             let context = try EventContext(tx, chart: chart)
+            // Which of the file's ids exist already: one query, then only those are compared.
+            var known: Set<String> = []
+            for chunk in stride(from: 0, to: ordered.count, by: 10_000) {
+                let ids = ordered[chunk..<min(chunk + 10_000, ordered.count)].map(\.event.id)
+                let json = String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)
+                for row in try tx.query("SELECT event_key FROM ledger.journal_entry WHERE event_key IN (SELECT jsonb_array_elements_text(\(json)::jsonb))") {
+                    known.insert(try row.decode(at: 0))
+                }
+            }
+            context.knownKeys = known
             var results: [PostResult] = []
             for (i, item) in ordered.enumerated() {
                 do { results.append(try context.record(item.event, accrual: nil)) } catch let error as PostgresError where error.isRetryableTransactionFailure {
@@ -105,6 +116,16 @@ final class EventContext {
     let fxRates: [String: [Step<ExactDecimal>]]
     /// Every facility's position, kept current as events are recorded (limits need them all).
     var positions: [String: FacilityPosition] = [:]
+    /// Facilities sorted by id (the order exposure rows are in).
+    let sortedFacilities: [Facility]
+    /// What this transaction has locked, and so may read once and then keep current itself: the
+    /// advisory locks it holds, facilities' positions and accrual ends, control-account balances.
+    var lockedFunds: Set<String> = []
+    var lockedFacilities: Set<String> = []
+    var accruedTo: [String: CivilDate?] = [:]
+    var controlBalances: [String: Int64] = [:]
+    /// Event ids already in the journal (for a batch: found in one query); nil = ask per event.
+    var knownKeys: Set<String>?
 
     init(_ tx: Connection, chart: LedgerStore.Chart) throws {
         self.tx = tx
@@ -114,6 +135,7 @@ final class EventContext {
             uniqueKeysWithValues: try LedgerStore(connection: tx).facilities().map { ($0.id, $0) })
         limitConfigs = try LedgerStore.limitConfigs(tx)
         fxRates = try LedgerStore.fxRates(tx)
+        sortedFacilities = facilities.values.sorted { $0.id < $1.id }
         for id in facilities.keys { positions[id] = FacilityPosition() }
         for row in try tx.query(
             "SELECT facility_id, event_type, sum(amount_minor)::bigint FROM ledger.event WHERE facility_id IS NOT NULL AND amount_minor IS NOT NULL GROUP BY 1, 2")
@@ -130,25 +152,25 @@ final class EventContext {
         }
     }
 
-    /// Every facility's exposure row in USD on `date` (FX: the latest rate on or before it), with
-    /// one facility's position replaced (the position an event would leave).
-    func exposureRows(on date: CivilDate, replacing: (id: String, position: FacilityPosition)?, for eventKey: String = "limits") throws -> [ExposureRow] {
-        try facilities.values.sorted { $0.id < $1.id }.map { f in
-            let p = replacing?.id == f.id ? replacing!.position : positions[f.id] ?? FacilityPosition()
-            let rate = f.currency.code == "USD" ? nil : Accrual.value(of: fxRates[f.currency.code] ?? [], on: date)
-            func usd(_ amount: Int64) throws -> Int64 {
-                guard let v = Limits.usd(amount, currency: f.currency, usdPerUnit: rate) else {
-                    throw LedgerError.businessRule(
-                        eventKey: eventKey, rule: "exposure in USD",
-                        detail: "facility \(f.id) is in \(f.currency.code) and there is no \(f.currency.code) rate on or before \(date): import fx-rates first")
-                }
-                return v
+    /// Every facility's exposure row in USD on `date` (FX: the latest rate on or before it).
+    func exposureRows(on date: CivilDate, for eventKey: String = "limits") throws -> [ExposureRow] {
+        try sortedFacilities.map { try exposureRow($0, positions[$0.id] ?? FacilityPosition(), on: date, for: eventKey) }
+    }
+
+    func exposureRow(_ f: Facility, _ p: FacilityPosition, on date: CivilDate, for eventKey: String) throws -> ExposureRow {
+        let rate = f.currency.code == "USD" ? nil : Accrual.value(of: fxRates[f.currency.code] ?? [], on: date)
+        func usd(_ amount: Int64) throws -> Int64 {
+            guard let v = Limits.usd(amount, currency: f.currency, usdPerUnit: rate) else {
+                throw LedgerError.businessRule(
+                    eventKey: eventKey, rule: "exposure in USD",
+                    detail: "facility \(f.id) is in \(f.currency.code) and there is no \(f.currency.code) rate on or before \(date): import fx-rates first")
             }
-            return ExposureRow(
-                facilityID: f.id, instrument: f.instrument, authority: f.authority, country: f.country, primaryMineral: f.minerals.first ?? "",
-                obligor: f.counterparty, shortfall: f.shortfall, exposure: try usd(Limits.exposure(f.instrument, p)),
-                netObligation: try usd(p.obligated - p.deobligated))
+            return v
         }
+        return ExposureRow(
+            facilityID: f.id, instrument: f.instrument, authority: f.authority, country: f.country, primaryMineral: f.minerals.first ?? "",
+            obligor: f.counterparty, shortfall: f.shortfall, exposure: try usd(Limits.exposure(f.instrument, p)),
+            netObligation: try usd(p.obligated - p.deobligated))
     }
 
     /// An accrual computed for a facility: [from, to) and its result.
@@ -191,13 +213,17 @@ final class EventContext {
     }
 
     func lastAccruedTo(_ facilityID: String) throws -> CivilDate? {
-        try tx.query("SELECT max(accrued_to) FROM ledger.event WHERE facility_id = \(facilityID)").first?.decode(CivilDate?.self, at: 0)
+        if let cached = accruedTo[facilityID] { return cached }
+        let value = try tx.query("SELECT max(accrued_to) FROM ledger.event WHERE facility_id = \(facilityID)").first?.decode(CivilDate?.self, at: 0)
+        // Only a locked facility's accrual end cannot change under us.
+        if lockedFacilities.contains(facilityID) { accruedTo[facilityID] = value }
+        return value
     }
 
     /// Records one event inside the transaction: idempotency, the facility's rules, the posting
     /// rules, the business rules, then the entry and the event row.
     func record(_ event: Event, accrual precomputed: ComputedAccrual?) throws -> PostResult {
-        if let existing = try existingEvent(event) { return existing }
+        if knownKeys?.contains(event.id) ?? true, let existing = try existingEvent(event) { return existing }
         let key = event.id
         guard event.date <= CivilDate.todayUTC().adding(days: 366) else {
             throw LedgerError.businessRule(eventKey: key, rule: "effective date within a year", detail: "\(event.date) is more than 366 days after today")
@@ -241,14 +267,24 @@ final class EventContext {
             throw LedgerError.businessRule(eventKey: key, rule: "funds a \(event.type.rawValue) may name", detail: "fund \(fund) is not \(bad.funds)")
         }
 
-        // Lock what the checks read, always in the same order: the fund, then the facility.
-        try tx.execute("SELECT pg_advisory_xact_lock(7306003, hashtext(\(fund + "|" + currency.code)))")
-        if let facility { try tx.execute("SELECT pg_advisory_xact_lock(7306004, hashtext(\(facility.id)))") }
+        // Lock what the checks read, always in the same order: the fund, then the facility. Held
+        // to the end of the transaction, so what is read after locking stays true in it, and this
+        // context keeps it current itself.
+        let fundKey = fund + "|" + currency.code
+        if !lockedFunds.contains(fundKey) {
+            try tx.execute("SELECT pg_advisory_xact_lock(7306003, hashtext(\(fundKey)))")
+            lockedFunds.insert(fundKey)
+        }
+        if let facility, !lockedFacilities.contains(facility.id) {
+            try tx.execute("SELECT pg_advisory_xact_lock(7306004, hashtext(\(facility.id)))")
+            positions[facility.id] = try self.position(facility.id)
+            lockedFacilities.insert(facility.id)
+        }
 
         var position = FacilityPosition()
         var accrual = precomputed
         if let facility {
-            position = try self.position(facility.id)
+            position = positions[facility.id] ?? FacilityPosition()
             if facility.instrument.bearsInterest, let accruedTo = try lastAccruedTo(facility.id) {
                 let movesPrincipal: Set<EventType> = [.disburse, .repay, .repayPrincipal, .capitalizeInterest, .writeOff]
                 if movesPrincipal.contains(event.type) && event.date < accruedTo || event.type == .accrue && event.date <= accruedTo && precomputed == nil {
@@ -272,10 +308,7 @@ final class EventContext {
         try Journal.validate(entry, accounts: chart.accounts, funds: chart.funds)
         if chart.closedMonths.contains(YearMonth(event.date)) { throw LedgerError.periodClosed(month: YearMonth(event.date).description, eventKey: key) }
         try PostingEngine.checkControlAccounts(entry) { account, fund, currency in
-            try tx.scalar(
-                Int64.self,
-                "SELECT coalesce(sum(debit_minor - credit_minor), 0)::bigint FROM ledger.balance_month WHERE account = \(account) AND fund = \(fund) AND currency = \(currency.code)"
-            ) ?? 0
+            try controlBalance(account, fund, currency)
         }
         // Limits (DOMAIN.md §2) at the event's date: a blocking limit this event takes over its cap
         // refuses it; a warning one is reported with the result.
@@ -284,10 +317,17 @@ final class EventContext {
         if let facility {
             let next = position.applying(entry, type: event.type, amount: event.amount)
             after = next
-            if Limits.exposure(facility.instrument, next) != Limits.exposure(facility.instrument, position) || next.obligated != position.obligated || next.deobligated != position.deobligated {
+            // Only an event that adds exposure or net obligation can take a limit over its cap.
+            if Limits.exposure(facility.instrument, next) > Limits.exposure(facility.instrument, position)
+                || next.obligated - next.deobligated > position.obligated - position.deobligated
+            {
                 let configs = Limits.inEffect(limitConfigs, on: event.date)
-                let before = Limits.evaluate(configs, try exposureRows(on: event.date, replacing: (facility.id, position), for: key))
-                let afterStatus = Limits.evaluate(configs, try exposureRows(on: event.date, replacing: (facility.id, next), for: key))
+                var rows = try exposureRows(on: event.date, for: key)
+                let before = Limits.evaluate(configs, rows)
+                if let i = sortedFacilities.firstIndex(where: { $0.id == facility.id }) {
+                    rows[i] = try exposureRow(facility, next, on: event.date, for: key)
+                }
+                let afterStatus = Limits.evaluate(configs, rows)
                 for crossing in Limits.crossings(before: before, after: afterStatus) {
                     let detail = "\(crossing.limit): \(usd(crossing.used)) would be used of a cap of \(usd(crossing.cap)), \(usd(crossing.used - crossing.cap)) over"
                     if crossing.severity == .block {
@@ -297,23 +337,50 @@ final class EventContext {
                 }
             }
         }
-        var posted: PostResult
-        do { posted = try LedgerStore.insert(entry, tx) } catch let error as PostgresError where error.code?.rawValue == "LX002" {
+        // Entry, lines and event in one statement (one round trip); the journal's triggers check
+        // it all again.
+        let entryID: Int64
+        do {
+            entryID = try tx.scalar(
+                Int64.self,
+                LedgerStore.insertStatement(
+                    entry, onConflictDoNothing: false,
+                    more: """
+                        , ev AS (
+                            INSERT INTO ledger.event (event_id, entry_id, event_type, facility_id, fund, effective_date, amount_minor, currency, reference, memo, accrued_from, accrued_to)
+                            SELECT \(key), e.entry_id, \(event.type.rawValue), \(event.facilityID), \(fund), \(event.date),
+                                   \(event.type == .accrue ? accrual?.result.amount : event.amount)::bigint, \(currency.code), \(event.reference), \(event.memo),
+                                   \(event.type == .accrue ? accrual?.from : nil)::date, \(event.type == .accrue ? accrual?.to : nil)::date
+                              FROM e
+                        )
+                        """))!
+        } catch let error as PostgresError where error.code?.rawValue == "LX002" {
             throw LedgerError.periodClosed(month: YearMonth(event.date).description, eventKey: key)
         }
-        posted.warnings = warnings
+        knownKeys?.insert(key)
         if let facility, let after { positions[facility.id] = after }
-        try tx.execute(
-            """
-            INSERT INTO ledger.event (event_id, entry_id, event_type, facility_id, fund, effective_date, amount_minor, currency, reference, memo, accrued_from, accrued_to)
-            VALUES (\(key), \(posted.entryID), \(event.type.rawValue), \(event.facilityID), \(fund), \(event.date),
-                    \(event.type == .accrue ? accrual?.result.amount : event.amount), \(currency.code), \(event.reference), \(event.memo),
-                    \(event.type == .accrue ? accrual?.from : nil), \(event.type == .accrue ? accrual?.to : nil))
-            """)
-        return posted
+        if event.type == .accrue, let facility, let to = accrual?.to { accruedTo[facility.id] = to }
+        for line in entry.lines where PostingEngine.controlAccounts[line.account] != nil {
+            let k = "\(line.account)|\(line.fund)|\(line.amount.currency.code)"
+            if let b = controlBalances[k] { controlBalances[k] = b + (line.side == .debit ? line.amount.minorUnits : -line.amount.minorUnits) }
+        }
+        return PostResult(entryID: entryID, eventKey: key, status: .created, warnings: warnings)
     }
 
     private func usd(_ minor: Int64) -> String { Money(minorUnits: minor, currency: .usd).formatted + " USD" }
+
+    /// A control account's balance in a fund and currency: read once under the fund's lock, then
+    /// kept current by this context.
+    func controlBalance(_ account: String, _ fund: String, _ currency: Currency) throws -> Int64 {
+        let k = "\(account)|\(fund)|\(currency.code)"
+        if let b = controlBalances[k] { return b }
+        let b = try tx.scalar(
+            Int64.self,
+            "SELECT coalesce(sum(debit_minor - credit_minor), 0)::bigint FROM ledger.balance_month WHERE account = \(account) AND fund = \(fund) AND currency = \(currency.code)"
+        ) ?? 0
+        if lockedFunds.contains("\(fund)|\(currency.code)") { controlBalances[k] = b }
+        return b
+    }
 
     /// The earlier recording of the same event id: `.existing` when the same, a conflict naming the
     /// first differing field otherwise.

@@ -43,7 +43,8 @@ extension LedgerStore {
         }
         if chart.closedMonths.contains(month) { return try refuseClosedPeriod() }
         do {
-            return try connection.transaction { tx in try Self.insert(entry, tx) }
+            // One statement in its own transaction: header, lines and every check in one round trip.
+            return try connection.retrying { db in try Self.insert(entry, db) }
         } catch let error as PostgresError {
             switch error.code?.rawValue {
             case "LX002": return try refuseClosedPeriod()
@@ -58,27 +59,36 @@ extension LedgerStore {
     }
 
     static func insert(_ entry: NewEntry, _ tx: Connection) throws -> PostResult {
-        let inserted = try tx.scalar(
-            Int64.self,
-            """
-            INSERT INTO ledger.journal_entry (event_key, effective_date, description, reverses, line_count)
-            VALUES (\(entry.eventKey), \(entry.effectiveDate), \(entry.description), \(entry.reverses), \(entry.lines.count))
-            ON CONFLICT (event_key) DO NOTHING
-            RETURNING entry_id
-            """)
-        guard let entryID = inserted else {
+        guard let entryID = try tx.scalar(Int64.self, insertStatement(entry, onConflictDoNothing: true)) else {
             guard let existing = try existingPosting(of: entry, tx) else {
                 throw LedgerError.refusedByDatabase("event \(entry.eventKey) conflicts with an entry that cannot be read")
             }
             return existing
         }
-        var insert: SQL = "INSERT INTO ledger.journal_line (entry_id, line_no, account, fund, facility_id, side, amount_minor, currency) VALUES "
-        for (i, line) in entry.lines.enumerated() {
-            insert = insert + (i == 0 ? "" : ", ")
-                + "(\(entryID), \(i + 1), \(line.account), \(line.fund), \(line.facility), \(line.side), \(line.amount.minorUnits), \(line.amount.currency.code))"
-        }
-        try tx.execute(insert)
         return PostResult(entryID: entryID, eventKey: entry.eventKey, status: .created)
+    }
+
+    /// One statement that inserts the entry and its lines (one round trip) and returns the new
+    /// entry id; with `onConflictDoNothing`, no row when the event key exists. `more` adds CTEs that
+    /// may use `e.entry_id` (the event row, say), starting with a comma.
+    static func insertStatement(_ entry: NewEntry, onConflictDoNothing: Bool, more: SQL = "") -> SQL {
+        var lineValues: SQL = ""
+        for (i, line) in entry.lines.enumerated() {
+            lineValues = lineValues + (i == 0 ? "" : ", ")
+                + "(\(i + 1)::integer, \(line.account)::text, \(line.fund)::text, \(line.facility)::text, \(line.side)::text, \(line.amount.minorUnits)::bigint, \(line.amount.currency.code)::text)"
+        }
+        let conflict: SQL = onConflictDoNothing ? "ON CONFLICT (event_key) DO NOTHING" : ""
+        return """
+            WITH e AS (
+                INSERT INTO ledger.journal_entry (event_key, effective_date, description, reverses, line_count)
+                VALUES (\(entry.eventKey), \(entry.effectiveDate), \(entry.description), \(entry.reverses), \(entry.lines.count))
+                \(conflict) RETURNING entry_id
+            ), l AS (
+                INSERT INTO ledger.journal_line (entry_id, line_no, account, fund, facility_id, side, amount_minor, currency)
+                SELECT e.entry_id, v.* FROM e, (VALUES \(lineValues)) AS v
+            )\(more)
+            SELECT entry_id FROM e
+            """
     }
 
     /// The earlier posting of the same event key: `.existing` when identical, an idempotency

@@ -48,6 +48,24 @@ extension Connection {
         }
     }
 
+    /// Runs `body`, whose statements each commit on their own (no BEGIN: one round trip for a
+    /// single statement, deferred constraints checked at its end), retrying serialization failures
+    /// and deadlocks like `transaction`. For a body of one writing statement.
+    @discardableResult
+    public func retrying<T>(maxAttempts: Int = 8, _ body: (Connection) throws -> T) throws -> T {
+        precondition(!isInTransaction, "retrying(_:) called inside an open transaction")
+        var attempt = 1
+        while true {
+            do {
+                return try body(self)
+            } catch let error as PostgresError where error.isRetryableTransactionFailure && attempt < maxAttempts {
+                logger.debug("retrying statement after \(error.code?.rawValue ?? "?") (attempt \(attempt) of \(maxAttempts))")
+                backoff(attempt: attempt)
+                attempt += 1
+            }
+        }
+    }
+
     /// Rolls back an open or failed transaction; a lost connection has nothing to roll back.
     func rollbackQuietly() {
         guard isOpen, isInTransaction else { return }

@@ -173,6 +173,9 @@ func lines(_ store: LedgerStore, _ result: PostResult) throws -> [String] {
             #expect(throws: LedgerError.idempotencyConflict(eventKey: "o", field: "amount", existing: "1000.00", requested: "1000.01")) {
                 try store.record(ev("o", "2026-10-01", "LOAN", .obligate, 100_001))
             }
+            // The same id twice in one file: the second is the same event, so it is "existing".
+            let twice = try store.record([("row 2", ev("t", "2026-10-02", "LOAN", .fee, 100)), ("row 3", ev("t", "2026-10-02", "LOAN", .fee, 100))], file: "e.csv")
+            #expect(twice.map(\.status) == [.created, .existing])
             let entries = try store.connection.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry")
             do {
                 try store.record([("row 2", ev("d1", "2026-10-02", "LOAN", .disburse, 50_000)), ("row 3", ev("d2", "2026-10-03", "LOAN", .disburse, 50_001))], file: "e.csv")

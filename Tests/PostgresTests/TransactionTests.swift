@@ -20,6 +20,23 @@ import Testing
         #expect(!db.isInTransaction)
     }
 
+    @Test func aSingleStatementIsRetriedWithoutATransaction() throws {
+        let db = try TestDatabase.connect()
+        try db.execute("CREATE TEMP TABLE r (v int)")
+        var attempts = 0
+        try db.retrying { c in
+            attempts += 1
+            // The statement commits on its own; a deadlock reported the first time is retried.
+            if attempts == 1 { throw PostgresError(kind: .statement, code: .deadlockDetected, message: "deadlock detected") }
+            try c.execute("INSERT INTO r VALUES (1)")
+        }
+        #expect(attempts == 2 && !db.isInTransaction)
+        #expect(try db.scalar(Int64.self, "SELECT count(*) FROM r") == 1)
+        #expect(throws: PostgresError.self) {
+            try db.retrying(maxAttempts: 2) { _ in throw PostgresError(kind: .statement, code: .serializationFailure, message: "could not serialize") }
+        }
+    }
+
     @Test func retriesARealSerializationFailure() throws {
         try TestDatabase.withFreshDatabase { conninfo in
             let a = try TestDatabase.connect(conninfo)

@@ -1,0 +1,242 @@
+import ArgumentParser
+import Dates
+import Dispatch
+import Foundation
+import Ledger
+import LedgerStore
+import Postgres
+import Synchronization
+
+/// The measuring side of Scripts/bench: each subcommand does one thing against a conninfo and
+/// prints one JSON object. Scripts/bench runs them next to pgbench and raw COPY on the same
+/// cluster and computes the ratios.
+@main
+struct DfcBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dfc-bench", abstract: "Benchmarks for Scripts/bench (prints JSON).",
+        subcommands: [Post.self, Generate.self, LoadHistory.self, Balances.self, CopyBaseline.self])
+}
+
+func emit(_ fields: [String: Any]) {
+    let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+func elapsedSeconds(since start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
+
+/// Posting throughput: 2-line entries, one per transaction, through the library with every
+/// invariant on, by N clients for S seconds, while a sealer chains what is committed.
+struct Post: ParsableCommand {
+    @Option var conninfo: String
+    @Option var clients: Int = 1
+    @Option var seconds: Double = 10
+    @Flag(help: "All clients post against one fund's cash account (no facility).") var hot = false
+    @Option(help: "Distinct facilities the lines are spread over.") var facilities: Int = 1000
+    @Option(help: "Prefix of event keys (unique per run).") var prefix: String
+
+    func run() throws {
+        let posted = Atomic<Int>(0)
+        let failures = Mutex<[String]>([])
+        let stop = Atomic<Bool>(false)
+        let usd = Currency.usd
+        let start = DispatchTime.now()
+        let deadline = start.uptimeNanoseconds + UInt64(seconds * 1e9)
+        let sealer = Thread {
+            guard let store = try? LedgerStore(conninfo: conninfo) else { return }
+            while !stop.load(ordering: .relaxed) {
+                _ = try? store.sealCommitted(wait: false)
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+        }
+        sealer.start()
+        DispatchQueue.concurrentPerform(iterations: clients) { client in
+            do {
+                let store = try LedgerStore(conninfo: conninfo)
+                var generator = SystemRandomNumberGenerator()
+                var i = 0
+                while DispatchTime.now().uptimeNanoseconds < deadline {
+                    let amount = Money(minorUnits: Int64.random(in: 1...1_000_000, using: &generator), currency: usd)
+                    let facility = hot ? nil : "F\(Int.random(in: 0..<facilities, using: &generator))"
+                    let lines = [
+                        JournalLine(account: hot ? "101000" : "135000", fund: "FIN-DL", facility: facility, side: .debit, amount: amount),
+                        JournalLine(account: hot ? "251000" : "101000", fund: "FIN-DL", facility: facility, side: .credit, amount: amount),
+                    ]
+                    try store.post(NewEntry(eventKey: "\(prefix)-\(client)-\(i)", effectiveDate: CivilDate(year: 2026, month: 11, day: 15)!, description: "bench", lines: lines))
+                    posted.add(1, ordering: .relaxed)
+                    i += 1
+                }
+            } catch {
+                failures.withLock { $0.append(String(describing: error)) }
+            }
+        }
+        let elapsed = elapsedSeconds(since: start)
+        stop.store(true, ordering: .relaxed)
+        let store = try LedgerStore(conninfo: conninfo)
+        try store.sealCommitted()
+        let count = posted.load(ordering: .relaxed)
+        emit([
+            "clients": clients, "seconds": elapsed, "entries": count, "tps": Double(count) / elapsed,
+            "failures": failures.withLock { $0.count }, "first_failure": failures.withLock { $0.first ?? "" },
+        ])
+    }
+}
+
+/// Writes the bench portfolio: N direct loans (fixed 5%, act-360) and an events file that funds
+/// their fund, obligates each, then disburses and repays in turn (about 3 journal lines per event).
+struct Generate: ParsableCommand {
+    @Option var facilities: Int
+    @Option var events: Int
+    @Option var out: String
+
+    func run() throws {
+        var csv = "facility_id,name,counterparty,instrument,authority,executive_order,country,state,naics,minerals,cohort_fy,currency,obligated,rate,day_count,frequency,amortization,first_payment,maturity,grace_months\n"
+        for f in 0..<facilities {
+            csv += "B\(f),Bench loan \(f),Obligor \(f % 97),direct-loan,BUILD-9621,EO 14241 (2025-03-20),US,NV,331410,graphite,2026,USD,100000000.00,5%,act-360,quarterly,level-payment,2027-03-31,2035-12-31,0\n"
+        }
+        try csv.write(toFile: out + "/facilities.csv", atomically: true, encoding: .utf8)
+
+        let handle = FileManager.default.createFile(atPath: out + "/events.csv", contents: nil) ? FileHandle(forWritingAtPath: out + "/events.csv")! : nil
+        guard let handle else { throw ValidationError("cannot write \(out)/events.csv") }
+        var buffer = "event_id,date,facility_id,fund,type,amount,currency,reference,memo\n"
+        func flush() {
+            handle.write(Data(buffer.utf8))
+            buffer.removeAll(keepingCapacity: true)
+        }
+        let total = Int64(facilities) * 100_000_000
+        for (i, type) in ["borrowing-authority", "apportion", "allot"].enumerated() {
+            buffer += "fund-\(i),2026-10-01,,FIN-DL,\(type),\(total).00,USD,,\n"
+        }
+        buffer += "fund-borrow,2026-10-01,,FIN-DL,borrow,\(total).00,USD,,\n"
+        var written = 4
+        for f in 0..<facilities where written < events {
+            buffer += "o-\(f),2026-10-01,B\(f),,obligate,100000000.00,,,\n"
+            written += 1
+        }
+        // Disbursements of 1.00–9.99 and repayments of principal, dated through October
+        // (no accrual has run, so nothing is owed in interest and repay is all principal).
+        var k = 0
+        while written < events {
+            let f = k % facilities
+            let day = 2 + (k / facilities) % 28
+            if k >= facilities && k % 3 == 2 {
+                buffer += "r-\(k),2026-10-\(day < 10 ? "0" : "")\(day),B\(f),,repay,1.00,,,\n"
+            } else {
+                buffer += "d-\(k),2026-10-\(day < 10 ? "0" : "")\(day),B\(f),,disburse,\(1 + k % 9).00,,,\n"
+            }
+            k += 1
+            written += 1
+            if buffer.utf8.count > 1 << 20 { flush() }
+        }
+        flush()
+        try handle.close()
+        emit(["facilities": facilities, "events": written])
+    }
+}
+
+/// History for the balance queries: N journal lines on `facilities` facilities spread over 24
+/// months, written in bulk with the journal's triggers off (data generation, not a measurement),
+/// then the month balances rebuilt from the lines and the chain sealed, so that `verify` holds.
+struct LoadHistory: ParsableCommand {
+    @Option var conninfo: String
+    @Option var lines: Int
+    @Option var facilities: Int = 1000
+
+    func run() throws {
+        let db = try Connection(conninfo: conninfo)
+        let start = DispatchTime.now()
+        let entries = lines / 2
+        let offset = try db.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry WHERE event_key LIKE 'hist-%'") ?? 0
+        try db.execute(unsafeSQL: "SET session_replication_role = replica")
+        try db.transaction { tx in
+            try tx.execute(
+                """
+                INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count)
+                SELECT 'hist-' || g, DATE '2024-12-01' + (g % 720)::int, 'history', 2 FROM generate_series(\(offset + 1)::bigint, \(offset + Int64(entries))::bigint) g
+                """)
+            try tx.execute(
+                """
+                INSERT INTO ledger.journal_line (entry_id, line_no, account, fund, facility_id, side, amount_minor, currency)
+                SELECT e.entry_id, n, CASE n WHEN 1 THEN (ARRAY['135000','134100','169000','920100'])[1 + e.entry_id % 4] ELSE '101000' END,
+                       'FIN-DL', 'H' || (e.entry_id % \(facilities)), CASE n WHEN 1 THEN 'debit' ELSE 'credit' END, 100 + e.entry_id % 100000, 'USD'
+                  FROM ledger.journal_entry e, generate_series(1, 2) n
+                 WHERE e.event_key LIKE 'hist-%' AND NOT EXISTS (SELECT 1 FROM ledger.journal_line x WHERE x.entry_id = e.entry_id)
+                """)
+            try tx.execute(
+                """
+                INSERT INTO ledger.balance_month AS b (account, fund, facility_id, currency, month, debit_minor, credit_minor)
+                SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, date_trunc('month', e.effective_date)::date,
+                       coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0), coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)
+                  FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
+                 WHERE e.event_key LIKE 'hist-%'
+                 GROUP BY 1, 2, 3, 4, 5
+                ON CONFLICT (account, fund, facility_id, currency, month) DO UPDATE
+                   SET debit_minor = b.debit_minor + EXCLUDED.debit_minor, credit_minor = b.credit_minor + EXCLUDED.credit_minor
+                """)
+        }
+        try db.execute(unsafeSQL: "RESET session_replication_role; ANALYZE ledger.journal_entry; ANALYZE ledger.journal_line; ANALYZE ledger.balance_month")
+        let loaded = elapsedSeconds(since: start)
+        let sealStart = DispatchTime.now()
+        let sealed = try LedgerStore(connection: db).sealCommitted()
+        emit(["lines": lines, "load_seconds": loaded, "seal_seconds": elapsedSeconds(since: sealStart), "sealed": sealed.sealed])
+    }
+}
+
+/// The trial balance and the per-facility balances, R times each: the median in milliseconds.
+struct Balances: ParsableCommand {
+    @Option var conninfo: String
+    @Option var repeats: Int = 7
+    @Option var asOf: String = "2026-11-15"
+
+    func run() throws {
+        let store = try LedgerStore(conninfo: conninfo)
+        let date = CivilDate(iso: asOf)!
+        func median(_ body: () throws -> Int) throws -> (ms: Double, rows: Int) {
+            var times: [Double] = []
+            var rows = 0
+            for _ in 0..<repeats {
+                let start = DispatchTime.now()
+                rows = try body()
+                times.append(elapsedSeconds(since: start) * 1000)
+            }
+            return (times.sorted()[times.count / 2], rows)
+        }
+        let lines = try store.connection.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_line") ?? 0
+        let trial = try median { try store.balances(asOf: date).count }
+        let perFacility = try median { try store.facilityBalances(asOf: date, accounts: ["135000", "134100", "169000", "161800", "920100"]).count }
+        emit(["lines": lines, "trial_balance_ms": trial.ms, "trial_balance_rows": trial.rows, "facility_balances_ms": perFacility.ms, "facility_balance_rows": perFacility.rows])
+    }
+}
+
+/// The baseline for bulk import: a raw COPY of N journal-line-shaped rows into an unconstrained table.
+struct CopyBaseline: ParsableCommand {
+    @Option var conninfo: String
+    @Option var rows: Int
+
+    func run() throws {
+        let db = try Connection(conninfo: conninfo)
+        try db.execute(unsafeSQL: """
+            SET client_min_messages = warning;
+            DROP TABLE IF EXISTS bench_copy;
+            CREATE TABLE bench_copy (entry_id bigint, line_no int, account text, fund text, facility_id text, side text, amount_minor bigint, currency text)
+            """)
+        let start = DispatchTime.now()
+        let copied = try db.copyIn("COPY bench_copy FROM STDIN") { copy in
+            for i in 0..<rows {
+                copy.append(Int64(i / 3))
+                copy.append(Int64(i % 3 + 1))
+                copy.append("135000")
+                copy.append("FIN-DL")
+                copy.append("B\(i % 1000)")
+                copy.append(i % 2 == 0 ? "debit" : "credit")
+                copy.append(Int64(100 + i % 1000))
+                copy.append("USD")
+                try copy.endRow()
+            }
+        }
+        let elapsed = elapsedSeconds(since: start)
+        try db.execute(unsafeSQL: "DROP TABLE bench_copy")
+        emit(["rows": copied, "seconds": elapsed, "rows_per_second": Double(copied) / elapsed])
+    }
+}
