@@ -12,6 +12,7 @@ public enum LedgerMigrations {
         migration("0004_facilities.sql", PackageResources._004_facilities_sql),
         migration("0005_events.sql", PackageResources._005_events_sql),
         migration("0006_limits.sql", PackageResources._006_limits_sql),
+        migration("0007_balance_day.sql", PackageResources._007_balance_day_sql),
     ]
 
     public static func migrator() throws -> Migrator { try Migrator(all) }

@@ -232,7 +232,7 @@ extension LedgerStore {
             return VerifyReport(
                 entries: try tx.scalar(Int.self, "SELECT count(*) FROM ledger.journal_entry") ?? 0,
                 sealsChecked: verifier.checked, linesChecked: verifier.lines, head: head.head?.description, pending: pending,
-                balancesChecked: try tx.scalar(Int.self, "SELECT count(*) FROM ledger.balance_month") ?? 0,
+                balancesChecked: try tx.scalar(Int.self, "SELECT (SELECT count(*) FROM ledger.balance_month) + (SELECT count(*) FROM ledger.balance_day)") ?? 0,
                 problems: Array(problems.prefix(VerifyReport.problemLimit)), problemCount: count)
         }
     }
@@ -252,38 +252,41 @@ extension LedgerStore {
         return (head, ChainPosition(recordedXID: UInt64(try row.decode(Int64.self, at: 3)), entryID: head.entryID))
     }
 
-    /// Month balances that differ from the sum of their lines: the first few, and how many.
+    /// Stored balances (per month, then per day) that differ from the sum of their lines: the
+    /// first few, and how many.
     private static func balanceMismatches(_ db: Connection) throws -> (first: [VerifyProblem], count: Int) {
-        let rows = try db.query(
-            """
-            WITH recomputed AS (
-                SELECT l.account, l.fund, coalesce(l.facility_id, '') AS facility_id, l.currency,
-                       date_trunc('month', e.effective_date)::date AS month,
-                       coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0)::bigint AS debit_minor,
-                       coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)::bigint AS credit_minor
-                  FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
-                 GROUP BY 1, 2, 3, 4, 5
-            )
-            SELECT account, fund, facility_id, currency, to_char(month, 'YYYY-MM'),
-                   b.debit_minor, b.credit_minor, r.debit_minor, r.credit_minor, count(*) OVER ()
-              FROM recomputed r FULL JOIN ledger.balance_month b USING (account, fund, facility_id, currency, month)
-             WHERE b.debit_minor IS DISTINCT FROM r.debit_minor OR b.credit_minor IS DISTINCT FROM r.credit_minor
-             ORDER BY account, fund, facility_id, currency, month
-             LIMIT \(VerifyReport.problemLimit)
-            """)
+        var problems: [VerifyProblem] = []
         var count = 0
-        let problems = try rows.map { row -> VerifyProblem in
-            count = try row.decode(at: 9)
-            let currency = try Currency.named(try row.decode(at: 3))
-            func pair(_ debit: Int, _ credit: Int) throws -> String {
-                guard let d = try row.decode(Int64?.self, at: debit), let c = try row.decode(Int64?.self, at: credit) else { return "nothing" }
-                return "debit \(Money(minorUnits: d, currency: currency).formatted), credit \(Money(minorUnits: c, currency: currency).formatted)"
+        for (table, period, label) in [("balance_month", "month", "date_trunc('month', e.effective_date)::date"), ("balance_day", "day", "e.effective_date")] {
+            let rows = try db.query(
+                """
+                WITH recomputed AS (
+                    SELECT l.account, l.fund, coalesce(l.facility_id, '') AS facility_id, l.currency, \(unsafeSQL: label) AS \(unsafeSQL: period),
+                           coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0)::bigint AS debit_minor,
+                           coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)::bigint AS credit_minor
+                      FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
+                     GROUP BY 1, 2, 3, 4, 5
+                )
+                SELECT account, fund, facility_id, currency, to_char(\(unsafeSQL: period), \(period == "month" ? "YYYY-MM" : "YYYY-MM-DD")),
+                       b.debit_minor, b.credit_minor, r.debit_minor, r.credit_minor, count(*) OVER ()
+                  FROM recomputed r FULL JOIN ledger.\(unsafeSQL: table) b USING (account, fund, facility_id, currency, \(unsafeSQL: period))
+                 WHERE b.debit_minor IS DISTINCT FROM r.debit_minor OR b.credit_minor IS DISTINCT FROM r.credit_minor
+                 ORDER BY account, fund, facility_id, currency, \(unsafeSQL: period)
+                 LIMIT \(VerifyReport.problemLimit)
+                """)
+            for row in rows {
+                let currency = try Currency.named(try row.decode(at: 3))
+                func pair(_ debit: Int, _ credit: Int) throws -> String {
+                    guard let d = try row.decode(Int64?.self, at: debit), let c = try row.decode(Int64?.self, at: credit) else { return "nothing" }
+                    return "debit \(Money(minorUnits: d, currency: currency).formatted), credit \(Money(minorUnits: c, currency: currency).formatted)"
+                }
+                let facility: String = try row.decode(at: 2)
+                let key = "\(try row.decode(String.self, at: 0)) fund \(try row.decode(String.self, at: 1))"
+                    + (facility.isEmpty ? "" : " facility \(facility)") + " \(currency.code) \(try row.decode(String.self, at: 4))"
+                problems.append(.balanceMismatch(key: key, stored: try pair(5, 6), recomputed: try pair(7, 8)))
             }
-            let facility: String = try row.decode(at: 2)
-            let key = "\(try row.decode(String.self, at: 0)) fund \(try row.decode(String.self, at: 1))"
-                + (facility.isEmpty ? "" : " facility \(facility)") + " \(currency.code) \(try row.decode(String.self, at: 4))"
-            return .balanceMismatch(key: key, stored: try pair(5, 6), recomputed: try pair(7, 8))
+            count += try rows.first.map { try $0.decode(Int.self, at: 9) } ?? 0
         }
-        return (problems, count)
+        return (Array(problems.prefix(VerifyReport.problemLimit)), count)
     }
 }

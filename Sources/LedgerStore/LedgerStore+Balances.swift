@@ -7,8 +7,9 @@ extension LedgerStore {
     /// dated on or before `asOf` and recorded at or before `knownAt`. Only non-zero balances,
     /// optionally only for one fund, one account and one facility.
     ///
-    /// Cost follows accounts and months, not history: whole months come from `balance_month`;
-    /// only a partial month's lines and entries recorded after `knownAt` are read line by line.
+    /// Cost follows accounts, facilities and days, not history: whole months come from
+    /// `balance_month`, the days of a partial month from `balance_day`; only entries recorded
+    /// after `knownAt` are read line by line.
     public func balances(
         asOf: CivilDate, knownAt: Instant? = nil, fund: String? = nil, account: String? = nil, facility: String? = nil
     ) throws -> [AccountBalance] {
@@ -46,21 +47,18 @@ extension LedgerStore {
                    AND (p.account IS NULL OR b.account = p.account) AND (p.facility IS NULL OR b.facility_id = p.facility)
                    AND (NOT p.by_facility OR b.facility_id <> '') AND (p.accounts IS NULL OR b.account = ANY (p.accounts))
                 UNION ALL
-                -- The partial month after the last whole month, as known at the time.
-                SELECT l.account, l.fund, l.currency, coalesce(l.facility_id, ''),
-                       CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END
-                  FROM ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id, p
-                 WHERE e.effective_date >= p.month_start AND e.effective_date <= p.as_of
-                   AND (p.known_at IS NULL OR e.recorded_at <= p.known_at)
-                   AND (p.fund IS NULL OR l.fund = p.fund)
-                   AND (p.account IS NULL OR l.account = p.account) AND (p.facility IS NULL OR l.facility_id = p.facility)
-                   AND (NOT p.by_facility OR l.facility_id IS NOT NULL) AND (p.accounts IS NULL OR l.account = ANY (p.accounts))
+                -- The partial month, day by day: at most a month of days per key, whatever the history.
+                SELECT d.account, d.fund, d.currency, d.facility_id, d.debit_minor - d.credit_minor
+                  FROM ledger.balance_day d, p
+                 WHERE d.day >= p.month_start AND d.day <= p.as_of AND (p.fund IS NULL OR d.fund = p.fund)
+                   AND (p.account IS NULL OR d.account = p.account) AND (p.facility IS NULL OR d.facility_id = p.facility)
+                   AND (NOT p.by_facility OR d.facility_id <> '') AND (p.accounts IS NULL OR d.account = ANY (p.accounts))
                 UNION ALL
-                -- Whole months include entries recorded after the time: take them out again.
+                -- As known at a time: take out what was recorded later (only those entries are read).
                 SELECT l.account, l.fund, l.currency, coalesce(l.facility_id, ''),
                        CASE l.side WHEN 'debit' THEN -l.amount_minor ELSE l.amount_minor END
                   FROM ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id, p
-                 WHERE e.recorded_at > p.known_at AND e.effective_date < p.month_start
+                 WHERE e.recorded_at > p.known_at AND e.effective_date <= p.as_of
                    AND (p.fund IS NULL OR l.fund = p.fund)
                    AND (p.account IS NULL OR l.account = p.account) AND (p.facility IS NULL OR l.facility_id = p.facility)
                    AND (NOT p.by_facility OR l.facility_id IS NOT NULL) AND (p.accounts IS NULL OR l.account = ANY (p.accounts))

@@ -80,11 +80,16 @@ extension LedgerStore {
         }
         return try connection.transaction { tx in
             let context = try EventContext(tx, chart: chart)
+            let loans = context.sortedFacilities.filter(\.instrument.bearsInterest)
+            let keys = loans.map { "accrual:\($0.id):\(month)" }
+            // Everything month-end reads, locked first and then read in a few set queries (not per
+            // facility): the loans' funds and the loans themselves, in the same order as events.
+            try context.lockAll(loans)
+            let existing = try context.entryIDs(of: keys)
             var results: [AccrualResult] = []
-            for facility in context.facilities.values.sorted(by: { $0.id < $1.id }) where facility.instrument.bearsInterest {
-                let key = "accrual:\(facility.id):\(month)"
-                if let existing = try tx.scalar(Int64.self, "SELECT entry_id FROM ledger.event WHERE event_id = \(key)") {
-                    results.append(AccrualResult(facilityID: facility.id, status: .existing, entryID: existing))
+            for (facility, key) in zip(loans, keys) {
+                if let id = existing[key] {
+                    results.append(AccrualResult(facilityID: facility.id, status: .existing, entryID: id))
                     continue
                 }
                 let to = month.next.firstDay
@@ -126,6 +131,10 @@ final class EventContext {
     var controlBalances: [String: Int64] = [:]
     /// Event ids already in the journal (for a batch: found in one query); nil = ask per event.
     var knownKeys: Set<String>?
+    /// Principal (135000) by day, per locked facility, when read for many at once (month-end).
+    var principalSteps: [String: [Step<Int64>]] = [:]
+    /// Rate resets per index, read once.
+    var resets: [String: [RateReset]] = [:]
 
     init(_ tx: Connection, chart: LedgerStore.Chart) throws {
         self.tx = tx
@@ -184,32 +193,88 @@ final class EventContext {
     /// `to`; nil when it has never had principal.
     func accrual(_ facility: Facility, to: CivilDate) throws -> ComputedAccrual? {
         guard let terms = facility.terms else { return nil }
-        var steps: [Step<Int64>] = []
-        var running: Int64 = 0
-        for row in try tx.query(
-            """
-            SELECT e.effective_date, sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END)::bigint
-              FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
-             WHERE l.facility_id = \(facility.id) AND l.account = '135000'
-             GROUP BY e.effective_date ORDER BY e.effective_date
-            """)
-        {
-            running += try row.decode(Int64.self, at: 1)
-            steps.append(Step(try row.decode(at: 0), running))
-        }
+        let steps = try principalSteps[facility.id] ?? readPrincipalSteps(facility.id)[facility.id] ?? []
         let accruedTo = try lastAccruedTo(facility.id)
         guard let from = accruedTo ?? steps.first?.date, from < to else { return nil }
         let rates: [Step<ExactDecimal>]
         switch terms.rate {
         case .fixed(let r): rates = [Step(CivilDate(year: 1900, month: 1, day: 1)!, r)]
         case .floating(let index, let spread):
-            rates = try LedgerStore(connection: tx).rateResets(index: index).map { Step($0.date, try $0.rate.adding(spread)) }
+            if resets[index] == nil { resets[index] = try LedgerStore(connection: tx).rateResets(index: index) }
+            rates = try (resets[index] ?? []).map { Step($0.date, try $0.rate.adding(spread)) }
         }
         do {
             return ComputedAccrual(from: from, to: to, result: try Accrual.accrue(principal: steps, rates: rates, dayCount: terms.dayCount, from: from, to: to))
         } catch {
             throw LedgerError.businessRule(eventKey: "accrual of \(facility.id)", rule: "interest computable", detail: error.description)
         }
+    }
+
+    /// The principal (135000) of one facility, or of every facility, as a step function by day.
+    func readPrincipalSteps(_ facilityID: String?) throws -> [String: [Step<Int64>]] {
+        var steps: [String: [Step<Int64>]] = [:]
+        var running: [String: Int64] = [:]
+        for row in try tx.query(
+            """
+            SELECT facility_id, day, sum(debit_minor - credit_minor)::bigint FROM ledger.balance_day
+             WHERE account = '135000' AND facility_id <> '' AND (\(facilityID)::text IS NULL OR facility_id = \(facilityID)::text)
+             GROUP BY facility_id, day ORDER BY facility_id, day
+            """)
+        {
+            let id: String = try row.decode(at: 0)
+            running[id, default: 0] += try row.decode(Int64.self, at: 2)
+            steps[id, default: []].append(Step(try row.decode(at: 1), running[id]!))
+        }
+        return steps
+    }
+
+    /// Locks the facilities' funds and then the facilities (in id order, one statement), and
+    /// reads what those locks protect for all of them at once: positions, accrual ends, principal.
+    func lockAll(_ list: [Facility]) throws {
+        for fundKey in Set(list.map { "\($0.instrument.fund)|\($0.currency.code)" }).sorted() where !lockedFunds.contains(fundKey) {
+            try tx.execute("SELECT pg_advisory_xact_lock(7306003, hashtext(\(fundKey)))")
+            lockedFunds.insert(fundKey)
+        }
+        let ids = list.map(\.id).filter { !lockedFacilities.contains($0) }
+        guard !ids.isEmpty else { return }
+        let json = String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)
+        try tx.execute("SELECT count(pg_advisory_xact_lock(7306004, hashtext(id))) FROM (SELECT jsonb_array_elements_text(\(json)::jsonb) AS id ORDER BY 1) ids")
+        lockedFacilities.formUnion(ids)
+        var fresh: [String: FacilityPosition] = [:]
+        for row in try tx.query(
+            "SELECT facility_id, event_type, sum(amount_minor)::bigint FROM ledger.event WHERE facility_id IS NOT NULL AND amount_minor IS NOT NULL GROUP BY 1, 2")
+        {
+            fresh[try row.decode(String.self, at: 0), default: FacilityPosition()].add(event: try row.decode(at: 1), total: try row.decode(at: 2))
+        }
+        for row in try tx.query(
+            """
+            SELECT facility_id, account, sum(debit_minor - credit_minor)::bigint FROM ledger.balance_month
+             WHERE facility_id <> '' AND account IN ('135000', '134100', '169000', '161800', '152100', '920100') GROUP BY 1, 2
+            """)
+        {
+            fresh[try row.decode(String.self, at: 0), default: FacilityPosition()].add(account: try row.decode(at: 1), balance: try row.decode(at: 2))
+        }
+        var ends: [String: CivilDate] = [:]
+        for row in try tx.query("SELECT facility_id, max(accrued_to) FROM ledger.event WHERE accrued_to IS NOT NULL GROUP BY 1") {
+            ends[try row.decode(String.self, at: 0)] = try row.decode(at: 1)
+        }
+        let steps = try readPrincipalSteps(nil)
+        for id in ids {
+            positions[id] = fresh[id] ?? FacilityPosition()
+            accruedTo[id] = .some(ends[id])
+            principalSteps[id] = steps[id] ?? []
+        }
+    }
+
+    /// The entry ids of those event keys that exist (one query), and notes them as known.
+    func entryIDs(of keys: [String]) throws -> [String: Int64] {
+        let json = String(decoding: try JSONEncoder().encode(keys), as: UTF8.self)
+        var found: [String: Int64] = [:]
+        for row in try tx.query("SELECT event_key, entry_id FROM ledger.journal_entry WHERE event_key IN (SELECT jsonb_array_elements_text(\(json)::jsonb))") {
+            found[try row.decode(at: 0)] = try row.decode(at: 1)
+        }
+        knownKeys = (knownKeys ?? []).union(found.keys)
+        return found
     }
 
     func lastAccruedTo(_ facilityID: String) throws -> CivilDate? {
@@ -358,7 +423,10 @@ final class EventContext {
             throw LedgerError.periodClosed(month: YearMonth(event.date).description, eventKey: key)
         }
         knownKeys?.insert(key)
-        if let facility, let after { positions[facility.id] = after }
+        if let facility, let after {
+            positions[facility.id] = after
+            if after.principal != position.principal { principalSteps[facility.id] = nil }
+        }
         if event.type == .accrue, let facility, let to = accrual?.to { accruedTo[facility.id] = to }
         for line in entry.lines where PostingEngine.controlAccounts[line.account] != nil {
             let k = "\(line.account)|\(line.fund)|\(line.amount.currency.code)"

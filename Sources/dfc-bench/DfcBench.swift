@@ -148,6 +148,7 @@ struct LoadHistory: ParsableCommand {
         let start = DispatchTime.now()
         let entries = lines / 2
         let offset = try db.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry WHERE event_key LIKE 'hist-%'") ?? 0
+        let firstNew = (try db.scalar(Int64.self, "SELECT coalesce(max(entry_id), 0) FROM ledger.journal_entry") ?? 0) + 1
         try db.execute(unsafeSQL: "SET session_replication_role = replica")
         try db.transaction { tx in
             try tx.execute(
@@ -161,7 +162,7 @@ struct LoadHistory: ParsableCommand {
                 SELECT e.entry_id, n, CASE n WHEN 1 THEN (ARRAY['135000','134100','169000','920100'])[1 + e.entry_id % 4] ELSE '101000' END,
                        'FIN-DL', 'H' || (e.entry_id % \(facilities)), CASE n WHEN 1 THEN 'debit' ELSE 'credit' END, 100 + e.entry_id % 100000, 'USD'
                   FROM ledger.journal_entry e, generate_series(1, 2) n
-                 WHERE e.event_key LIKE 'hist-%' AND NOT EXISTS (SELECT 1 FROM ledger.journal_line x WHERE x.entry_id = e.entry_id)
+                 WHERE e.entry_id >= \(firstNew)
                 """)
             try tx.execute(
                 """
@@ -169,13 +170,24 @@ struct LoadHistory: ParsableCommand {
                 SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, date_trunc('month', e.effective_date)::date,
                        coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0), coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)
                   FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
-                 WHERE e.event_key LIKE 'hist-%'
+                 WHERE e.entry_id >= \(firstNew)
                  GROUP BY 1, 2, 3, 4, 5
                 ON CONFLICT (account, fund, facility_id, currency, month) DO UPDATE
                    SET debit_minor = b.debit_minor + EXCLUDED.debit_minor, credit_minor = b.credit_minor + EXCLUDED.credit_minor
                 """)
+            try tx.execute(
+                """
+                INSERT INTO ledger.balance_day AS b (account, fund, facility_id, currency, day, debit_minor, credit_minor)
+                SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, e.effective_date,
+                       coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0), coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)
+                  FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
+                 WHERE e.entry_id >= \(firstNew)
+                 GROUP BY 1, 2, 3, 4, 5
+                ON CONFLICT (account, fund, facility_id, currency, day) DO UPDATE
+                   SET debit_minor = b.debit_minor + EXCLUDED.debit_minor, credit_minor = b.credit_minor + EXCLUDED.credit_minor
+                """)
         }
-        try db.execute(unsafeSQL: "RESET session_replication_role; ANALYZE ledger.journal_entry; ANALYZE ledger.journal_line; ANALYZE ledger.balance_month")
+        try db.execute(unsafeSQL: "RESET session_replication_role; ANALYZE ledger.journal_entry; ANALYZE ledger.journal_line; ANALYZE ledger.balance_month; ANALYZE ledger.balance_day")
         let loaded = elapsedSeconds(since: start)
         let sealStart = DispatchTime.now()
         let sealed = try LedgerStore(connection: db).sealCommitted()

@@ -225,10 +225,10 @@ struct CLI {
             try db.execute(unsafeSQL: "SET session_replication_role = replica; UPDATE ledger.journal_line SET amount_minor = 1 WHERE entry_id = 1 AND line_no = 2")
             let failed = try CLI.run(["verify", "--database", conninfo, "--expect-head", head])
             #expect(failed.exitCode == 65)
-            #expect(failed.stdout.contains("verify: FAILED: 3 problems"))
+            #expect(failed.stdout.contains("verify: FAILED: 4 problems"))
             #expect(failed.stdout.contains("  - entry 1 (adj-001), chain #1: sealed as \(head.dropFirst(2)) but its content now hashes to "))
             #expect(failed.stdout.contains("balance 251000 fund FIN-DL USD 2026-11: stored debit 0.00, credit 2500000.00, but the lines sum to debit 0.00, credit 0.01"))
-            #expect(failed.stderr.contains("the books do not verify: 3 problems"))
+            #expect(failed.stderr.contains("the books do not verify: 4 problems"))
             #expect(try CLI.run(["verify", "--database", conninfo, "--expect-head", "1:xyz"]).exitCode == 64)
         }
     }
