@@ -86,7 +86,7 @@ extension LedgerStore {
         for (i, entry) in batch.enumerated() {
             seq += 1
             let sha = AuditChain.seal(entry, previous: previous)
-            insert = insert + (i == 0 ? "" : ", ") + "(\(seq), \(entry.posted.entryID), \(previous), \(sha))"
+            insert += (i == 0 ? "" : ", ") + "(\(seq), \(entry.posted.entryID), \(previous), \(sha))"
             previous = sha
             head = ChainHead(chainSeq: seq, entryID: entry.posted.entryID, sha256: sha)
         }

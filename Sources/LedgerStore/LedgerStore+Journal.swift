@@ -74,7 +74,7 @@ extension LedgerStore {
     static func insertStatement(_ entry: NewEntry, onConflictDoNothing: Bool, more: SQL = "") -> SQL {
         var lineValues: SQL = ""
         for (i, line) in entry.lines.enumerated() {
-            lineValues = lineValues + (i == 0 ? "" : ", ")
+            lineValues += (i == 0 ? "" : ", ")
                 + "(\(i + 1)::integer, \(line.account)::text, \(line.fund)::text, \(line.facility)::text, \(line.side)::text, \(line.amount.minorUnits)::bigint, \(line.amount.currency.code)::text)"
         }
         let conflict: SQL = onConflictDoNothing ? "ON CONFLICT (event_key) DO NOTHING" : ""

@@ -55,6 +55,12 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
         return out
     }
 
+    /// Appends in place: building a statement of n rows this way costs O(n), where `a = a + b` in
+    /// a loop copies everything each time.
+    public static func += (lhs: inout SQL, rhs: SQL) {
+        lhs.segments += rhs.segments
+    }
+
     public struct StringInterpolation: StringInterpolationProtocol {
         var segments: [Segment] = []
 
