@@ -59,7 +59,9 @@ extension LedgerStore {
             context.knownKeys = known
             var results: [PostResult] = []
             for (i, item) in ordered.enumerated() {
-                do { results.append(try context.record(item.event, accrual: nil)) } catch let error as PostgresError where error.isRetryableTransactionFailure {
+                do { results.append(try context.record(item.event, accrual: nil)) } catch let error as PostgresError
+                    where error.isRetryableTransactionFailure || error.code == .insufficientPrivilege
+                {
                     throw error
                 } catch {
                     throw LocatedError(file: file, location: item.location, underlying: error)

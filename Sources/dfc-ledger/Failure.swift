@@ -8,6 +8,8 @@ struct Failure {
     static let usage: Int32 = 64
     static let dataError: Int32 = 65
     static let unavailable: Int32 = 69
+    /// The database role lacks a right (EX_NOPERM).
+    static let permission: Int32 = 77
     static let other: Int32 = 1
 
     var exitCode: Int32
@@ -21,7 +23,11 @@ struct Failure {
             case .statement, .copyAborted, .protocolViolation: exitCode = Self.other
             }
             message = e.description
-            if e.code == .undefinedTable || e.code?.rawValue == "3F000" {
+            if e.code == .insufficientPrivilege {
+                exitCode = Self.permission
+                message = "your database role lacks a right: \(e.message). The ledger's roles: ledger_officer records and closes periods; "
+                    + "ledger_reporter and ledger_reconciler read (run verify with --no-seal); configuration such as limits and posting rules is ledger_owner's."
+            } else if e.code == .undefinedTable || e.code?.rawValue == "3F000" {
                 message = "the ledger's tables are missing or older than this program in this database: run `dfc-ledger db migrate` (\(e.message))"
             }
         case is MigrationError, is LedgerError, is InputError, is MoneyError, is BooksDoNotVerify, is LocatedError:

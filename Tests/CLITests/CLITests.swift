@@ -1,6 +1,7 @@
 // Proves the command-line contract by running the built dfc-ledger binary: db status before and
 // after db migrate, the exit codes of DESIGN.md §5, and that no password is ever printed.
 import Foundation
+import Postgres
 import TestSupport
 import Testing
 
@@ -458,6 +459,45 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
             let limits = try #require((try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])?["limits"] as? [[String: String]])
             #expect(limits.first { $0["limit"] == "mcl" }?["status"] == "breach")
             #expect(limits.first { $0["limit"] == "mcl" }?["cap"] == "100000000.00")
+        }
+    }
+}
+
+@Suite struct RoleTests {
+    @Test func eachRoleDoesItsWorkAndIsToldWhichRightItLacks() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            #expect(try CLI.run(["db", "migrate", "--database", conninfo]).exitCode == 0)
+            let suffix = UUID().uuidString.prefix(8).lowercased()
+            let officer = "officer_\(suffix)", reporter = "reporter_\(suffix)"
+            let admin = try TestDatabase.connect(conninfo)
+            try admin.execute(unsafeSQL: "CREATE ROLE \(officer) LOGIN IN ROLE ledger_officer; CREATE ROLE \(reporter) LOGIN IN ROLE ledger_reporter")
+            defer { _ = try? admin.execute(unsafeSQL: "DROP ROLE IF EXISTS \(officer); DROP ROLE IF EXISTS \(reporter)") }
+            let asOfficer = conninfo + " user=\(officer)", asReporter = conninfo + " user=\(reporter)"
+            let samples = FacilityCommandTests.samples
+
+            for args in [["import", "facilities", "facilities.csv"], ["import", "rates", "rates.csv"], ["import", "fx-rates", "fx-rates.csv"], ["import", "events", "events-2026-10.csv"]] {
+                let r = try CLI.run(Array(args.dropLast()) + [samples.appendingPathComponent(args.last!).path, "--database", asOfficer])
+                #expect(r.exitCode == 0, "officer \(args): \(r.stderr)")
+            }
+            #expect(try CLI.run(["month-end", "2026-10", "--database", asOfficer]).exitCode == 0)
+            #expect(try CLI.run(["period", "close", "2026-10", "--database", asOfficer]).exitCode == 0)
+            #expect(try admin.scalar(String.self, "SELECT DISTINCT recorded_by FROM ledger.journal_entry") == officer)
+            let limits = try CLI.run(["limits", "set", "mcl", "--kind", "mcl", "--from", "2027-01-01", "--cap-usd", "1", "--severity", "block", "--database", asOfficer])
+            #expect(limits.exitCode == 77)
+            #expect(limits.stderr.contains("your database role lacks a right: permission denied for table limit_config"))
+            // Derived rows are the triggers' alone.
+            let officerDB = try TestDatabase.connect(asOfficer)
+            #expect(throws: PostgresError.self) { try officerDB.execute("UPDATE ledger.balance_month SET debit_minor = 0") }
+            #expect(throws: PostgresError.self) { try officerDB.execute("INSERT INTO ledger.balance_day VALUES ('101000', 'PRG', '', 'USD', '2026-10-01', 1, 0)") }
+
+            #expect(try CLI.run(["report", "trial-balance", "--as-of", "2026-10-31", "--database", asReporter]).exitCode == 0)
+            #expect(try CLI.run(["report", "limits", "--as-of", "2026-10-31", "--database", asReporter]).exitCode == 0)
+            #expect(try CLI.run(["verify", "--no-seal", "--database", asReporter]).exitCode == 0)
+            let write = try CLI.run(["import", "events", samples.appendingPathComponent("events-2026-11.csv").path, "--database", asReporter])
+            #expect(write.exitCode == 77 && write.stderr.contains("permission denied for table"), "\(write.stderr)")
+            // Everything the officer wrote was sealed after each write, so verify has nothing to seal.
+            #expect(try CLI.run(["verify", "--database", asReporter]).exitCode == 0)
+            #expect(try admin.scalar(Int64.self, "SELECT count(*) FROM ledger.event WHERE effective_date >= '2026-11-01'") == 0, "nothing written")
         }
     }
 }
