@@ -398,6 +398,22 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
         }
     }
 
+    @Test func csvOutputNeutralizesFormulas() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            _ = try CLI.run(["db", "migrate", "--database", conninfo])
+            let add = try CLI.run([
+                "facility", "add", "--id", "EVIL-1", "--name", "=cmd|' /C calc'!A0", "--counterparty", "@SUM(A1:A9)", "--instrument", "grant",
+                "--authority", "DPA-303", "--executive-order", "+EO 1", "--country", "US", "--state", "NV", "--naics", "331410", "--minerals", "gallium",
+                "--cohort-fy", "2027", "--currency", "USD", "--obligated", "10", "--database", conninfo,
+            ])
+            #expect(add.exitCode == 0, "\(add.stderr)")
+            let list = try CLI.run(["facility", "list", "--database", conninfo, "--format", "csv"])
+            #expect(list.stdout.contains("EVIL-1,'=cmd|' /C calc'!A0,grant,DPA-303,US,NV,gallium,2027,USD,10.00\r\n"))
+            let show = try CLI.run(["facility", "show", "EVIL-1", "--database", conninfo, "--format", "csv"])
+            #expect(show.stdout.contains("counterparty,'@SUM(A1:A9)\r\n") && show.stdout.contains("executive_order,'+EO 1\r\n"))
+        }
+    }
+
     @Test func aBadFileNamesRowColumnAndValueAndWritesNothing() throws {
         try TestDatabase.withFreshDatabase { conninfo in
             _ = try CLI.run(["db", "migrate", "--database", conninfo])

@@ -142,3 +142,51 @@ import TestSupport
         }
     }
 }
+
+@Suite struct TamperTests {
+    private func sealedThree(_ store: LedgerStore) throws {
+        try store.post(entry("a", "2026-10-05", "101000 FIN-DL debit 100.00 USD", "251000 FIN-DL credit 100.00 USD"))
+        try store.post(entry("b", "2026-11-05", "135000 FIN-DL debit 60.00 USD", "101000 FIN-DL credit 60.00 USD"))
+        try store.post(entry("c", "2026-11-06", "101000 FIN-DL debit 10.00 USD", "135000 FIN-DL credit 10.00 USD"))
+        try store.sealCommitted()
+    }
+
+    private func tamper(_ store: LedgerStore, _ sql: String) throws {
+        try store.connection.execute(unsafeSQL: "SET session_replication_role = replica; \(sql); RESET session_replication_role")
+    }
+
+    @Test func anEntrysDateChangedIsNamed() throws {
+        try withLedger { (store, _) throws in
+            try sealedThree(store)
+            try tamper(store, "UPDATE ledger.journal_entry SET effective_date = '2026-11-30' WHERE entry_id = 2")
+            let problems = try store.verify().problems
+            guard case .sealMismatch(_, 2, "b", _, _) = try #require(problems.first) else { Issue.record("\(problems)"); return }
+            // The balances moved day (11-05 → 11-30) no longer match the stored day balances either.
+            #expect(problems.contains { if case .balanceMismatch(let key, _, _) = $0 { key.hasSuffix("2026-11-05") } else { false } })
+        }
+    }
+
+    @Test func aDeletedEntryIsNamed() throws {
+        try withLedger { (store, _) throws in
+            try sealedThree(store)
+            try tamper(store, "DELETE FROM ledger.entry_seal WHERE entry_id = 2; DELETE FROM ledger.journal_line WHERE entry_id = 2; DELETE FROM ledger.journal_entry WHERE entry_id = 2")
+            let problems = try store.verify(sealFirst: false).problems
+            #expect(problems.contains(.chainGap(expected: 2, found: 3, entryID: 3)))
+            #expect(problems.contains { if case .brokenLink(3, 3, _, _) = $0 { true } else { false } })
+        }
+    }
+
+    @Test func aReorderedChainIsNamed() throws {
+        try withLedger { (store, _) throws in
+            try sealedThree(store)
+            // Swap the places of entries 2 and 3 in the chain.
+            try tamper(store, """
+                UPDATE ledger.entry_seal SET entry_id = -2 WHERE entry_id = 2; UPDATE ledger.entry_seal SET entry_id = 2 WHERE entry_id = 3;
+                UPDATE ledger.entry_seal SET entry_id = 3 WHERE entry_id = -2
+                """)
+            let problems = try store.verify(sealFirst: false).problems
+            #expect(problems.contains { if case .outOfOrder(3, 2, _, _) = $0 { true } else { false } })
+            #expect(problems.contains { if case .sealMismatch(2, 3, "c", _, _) = $0 { true } else { false } })
+        }
+    }
+}
