@@ -57,6 +57,17 @@ extension LedgerStore {
                 }
             }
             context.knownKeys = known
+            // Every fund the file touches, locked now in one order: two files that share a fund
+            // (and so any facility) serialize here instead of deadlocking later.
+            var funds: Set<String> = []
+            for item in ordered {
+                if let id = item.event.facilityID, let f = context.facilities[id] {
+                    funds.insert("\(f.instrument.fund)|\(f.currency.code)")
+                } else if let fund = item.event.fund, let currency = item.event.currency {
+                    funds.insert("\(fund)|\(currency.code)")
+                }
+            }
+            try context.lockFunds(funds)
             var results: [PostResult] = []
             for (i, item) in ordered.enumerated() {
                 do { results.append(try context.record(item.event, accrual: nil)) } catch let error as PostgresError
@@ -230,13 +241,18 @@ final class EventContext {
         return steps
     }
 
+    /// Locks funds (`FUND|CURRENCY`) not yet held, in sorted order.
+    func lockFunds(_ keys: Set<String>) throws {
+        for key in keys.subtracting(lockedFunds).sorted() {
+            try tx.execute("SELECT pg_advisory_xact_lock(7306003, hashtext(\(key)))")
+            lockedFunds.insert(key)
+        }
+    }
+
     /// Locks the facilities' funds and then the facilities (in id order, one statement), and
     /// reads what those locks protect for all of them at once: positions, accrual ends, principal.
     func lockAll(_ list: [Facility]) throws {
-        for fundKey in Set(list.map { "\($0.instrument.fund)|\($0.currency.code)" }).sorted() where !lockedFunds.contains(fundKey) {
-            try tx.execute("SELECT pg_advisory_xact_lock(7306003, hashtext(\(fundKey)))")
-            lockedFunds.insert(fundKey)
-        }
+        try lockFunds(Set(list.map { "\($0.instrument.fund)|\($0.currency.code)" }))
         let ids = list.map(\.id).filter { !lockedFacilities.contains($0) }
         guard !ids.isEmpty else { return }
         let json = String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)

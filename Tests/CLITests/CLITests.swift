@@ -2,6 +2,7 @@
 // after db migrate, the exit codes of DESIGN.md §5, and that no password is ever printed.
 import Foundation
 import Postgres
+import Synchronization
 import TestSupport
 import Testing
 
@@ -515,5 +516,62 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
             #expect(try CLI.run(["verify", "--database", asReporter]).exitCode == 0)
             #expect(try admin.scalar(Int64.self, "SELECT count(*) FROM ledger.event WHERE effective_date >= '2026-11-01'") == 0, "nothing written")
         }
+    }
+}
+
+@Suite struct ConcurrencyTests {
+    /// The sample portfolio with October's funding and obligations, in a fresh database.
+    func base(_ conninfo: String) throws {
+        let samples = FacilityCommandTests.samples
+        #expect(try CLI.run(["db", "migrate", "--database", conninfo]).exitCode == 0)
+        for (command, file) in [("facilities", "facilities.csv"), ("rates", "rates.csv"), ("fx-rates", "fx-rates.csv"), ("events", "events-2026-10.csv")] {
+            let r = try CLI.run(["import", command, samples.appendingPathComponent(file).path, "--database", conninfo])
+            #expect(r.exitCode == 0, "\(file): \(r.stderr)")
+        }
+    }
+
+    /// Events whose validity does not depend on their order (amounts far below every limit), on
+    /// facilities every file shares.
+    func files(count: Int, events: Int) throws -> [String] {
+        let kinds: [(facility: String, type: String)] = [
+            ("DPA-2026-0007", "disburse"), ("DPA-2026-0011", "fee"), ("DFC-2027-0101", "disburse"), ("DPA-2027-0003", "purchase"),
+            ("DPA-2027-0002", "equity-valuation"), ("DPA-2026-0014", "guarantee-issue"), ("DPA-2026-0007", "fee"), ("DPA-2027-0005", "disburse"),
+        ]
+        return try (0..<count).map { p in
+            var csv = "event_id,date,facility_id,fund,type,amount,currency,reference,memo\n"
+            for i in 0..<events {
+                let k = kinds[(i + p) % kinds.count]
+                csv += "c\(p)-\(i),2026-11-\(String(format: "%02d", 2 + (i + 3 * p) % 27)),\(k.facility),,\(k.type),\(1 + (i * 7 + p) % 50).\(String(format: "%02d", (i * 13 + p) % 100)),,,\n"
+            }
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("concurrent-\(UUID().uuidString)-\(p).csv").path
+            try csv.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+    }
+
+    @Test func eightProcessesEndWithTheTotalsOfASequentialRun() throws {
+        let inputs = try files(count: 8, events: 2_000)
+        let concurrent = try TestDatabase.withFreshDatabase { conninfo -> String in
+            try base(conninfo)
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: inputs.count) { i in
+                do {
+                    let r = try CLI.run(["import", "events", inputs[i], "--database", conninfo])
+                    if r.exitCode != 0 { failures.withLock { $0.append("file \(i): exit \(r.exitCode) \(r.stderr)") } }
+                } catch {
+                    failures.withLock { $0.append("file \(i): \(error)") }
+                }
+            }
+            #expect(failures.withLock { $0 } == [])
+            #expect(try CLI.run(["verify", "--database", conninfo]).exitCode == 0)
+            return try CLI.run(["report", "trial-balance", "--as-of", "2026-11-30", "--database", conninfo, "--format", "csv"]).stdout
+        }
+        let sequential = try TestDatabase.withFreshDatabase { conninfo -> String in
+            try base(conninfo)
+            for file in inputs { #expect(try CLI.run(["import", "events", file, "--database", conninfo]).exitCode == 0) }
+            return try CLI.run(["report", "trial-balance", "--as-of", "2026-11-30", "--database", conninfo, "--format", "csv"]).stdout
+        }
+        #expect(concurrent == sequential)
+        #expect(concurrent.split(separator: "\r\n").count > 30)
     }
 }
