@@ -575,3 +575,50 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
         #expect(concurrent.split(separator: "\r\n").count > 30)
     }
 }
+
+@Suite struct FaultTests {
+    @Test func killedHalfWayThenRerunPostsEveryEventExactlyOnce() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            try ConcurrencyTests().base(conninfo)
+            let file = try ConcurrencyTests().files(count: 1, events: 6_000)[0]
+            let process = Process()
+            process.executableURL = CLI.binary
+            process.arguments = ["import", "events", file, "--database", conninfo]
+            let err = Pipe()
+            process.standardError = err
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            // Wait until it reports progress, then kill -9.
+            var seen = Data()
+            while !String(decoding: seen, as: UTF8.self).contains("import events: 2000 of 6000") {
+                let chunk = err.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                seen.append(chunk)
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal)
+            let db = try TestDatabase.connect(conninfo)
+            // Its transaction died with it: nothing of the file is there.
+            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.event WHERE event_id LIKE 'c0-%'") == 0)
+
+            let rerun = try CLI.run(["import", "events", file, "--database", conninfo])
+            #expect(rerun.exitCode == 0, "\(rerun.stderr)")
+            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.event WHERE event_id LIKE 'c0-%'") == 6_000)
+            #expect(try CLI.run(["import", "events", file, "--database", conninfo]).stdout.hasSuffix("0 events posted, 6000 already posted\n"))
+            #expect(try CLI.run(["verify", "--database", conninfo]).exitCode == 0)
+        }
+    }
+
+    @Test func aStatementTimeoutIsACleanErrorWithNothingWritten() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            try ConcurrencyTests().base(conninfo)
+            let file = try ConcurrencyTests().files(count: 1, events: 3_000)[0]
+            let before = try TestDatabase.connect(conninfo).scalar(Int64.self, "SELECT count(*) FROM ledger.journal_line")
+            let r = try CLI.run(["import", "events", file, "--database", conninfo + " options='-c statement_timeout=1'"])
+            #expect(r.exitCode == 1)
+            #expect(r.stderr.contains("canceling statement due to statement timeout"), "\(r.stderr)")
+            #expect(try TestDatabase.connect(conninfo).scalar(Int64.self, "SELECT count(*) FROM ledger.journal_line") == before)
+        }
+    }
+}
