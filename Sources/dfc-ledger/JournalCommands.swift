@@ -68,7 +68,8 @@ struct Post: ParsableCommand {
         }
         let entry = try EntryFile.parse(data, file: file)
         let store = try database.store()
-        let result = try store.post(entry)
+        let result: PostResult
+        do { result = try store.post(entry) } catch let error as LedgerError { throw LocatedError(file: file, location: "", underlying: error) }
         store.sealAfterWrite()
         try WrittenEntries([result]).print(format: output.format)
     }

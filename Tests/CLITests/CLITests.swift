@@ -93,6 +93,22 @@ struct CLI {
         #expect(!result.stdout.contains("hunter2"))
     }
 
+    @Test func aPasswordIsNeverPrintedBySuccessErrorsOrLogs() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            let withSecret = conninfo + " password=s3cr3t-Pa55"
+            var outputs: [CLI] = []
+            outputs.append(try CLI.run(["db", "status", "--database", withSecret, "--format", "json"]))
+            outputs.append(try CLI.run(["verify", "--database", withSecret], environment: ["DFC_LEDGER_LOG_LEVEL": "trace"]))  // not migrated: an error
+            outputs.append(try CLI.run(["db", "migrate", "--database", withSecret], environment: ["DFC_LEDGER_LOG_LEVEL": "trace"]))
+            outputs.append(try CLI.run(["report", "trial-balance", "--database", withSecret + " connect_timeout=x"]))  // refused by libpq
+            outputs.append(try CLI.run(["db", "status", "--help"]))
+            outputs.append(try CLI.run(["post", "/nonexistent.json", "--database", "postgresql://officer:s3cr3t-Pa55@/nowhere?host=/nonexistent"]))
+            #expect(outputs.map(\.exitCode) == [0, 1, 0, 69, 0, 65])
+            for o in outputs { #expect(!(o.stdout + o.stderr).contains("s3cr3t"), "\(o.stdout)\(o.stderr)") }
+            #expect(outputs[0].stdout.contains("dbname=t_"), "the target is shown, masked")
+        }
+    }
+
     @Test func environmentIsUsedWhenNoDatabaseIsGiven() throws {
         let result = try CLI.run(["db", "status"], environment: ["PGHOST": "/nonexistent", "PGPORT": "5998", "PGPASSWORD": "hunter2"])
         #expect(result.exitCode == 69)
@@ -619,6 +635,48 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
             #expect(r.exitCode == 1)
             #expect(r.stderr.contains("canceling statement due to statement timeout"), "\(r.stderr)")
             #expect(try TestDatabase.connect(conninfo).scalar(Int64.self, "SELECT count(*) FROM ledger.journal_line") == before)
+        }
+    }
+}
+
+@Suite struct BadInputCorpusTests {
+    static var corpus: URL {
+        FacilityCommandTests.samples.deletingLastPathComponent().appendingPathComponent("Tests/Corpus")
+    }
+
+    /// Row counts of every ledger table and the journal's total: what "unchanged" means.
+    static func fingerprint(_ db: Connection) throws -> String {
+        let tables = try db.query("SELECT tablename FROM pg_tables WHERE schemaname = 'ledger' ORDER BY 1").map { try $0.decode(String.self, at: 0) }
+        var parts: [String] = []
+        for t in tables { parts.append("\(t)=\(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.\(identifier: t)") ?? -1)") }
+        parts.append("sum=\(try db.scalar(Int64.self, "SELECT coalesce(sum(amount_minor), 0)::bigint FROM ledger.journal_line") ?? -1)")
+        return parts.joined(separator: " ")
+    }
+
+    @Test func everyBadFileGetsItsExitCodeAndMessageAndChangesNothing() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            try ConcurrencyTests().base(conninfo)
+            let db = try TestDatabase.connect(conninfo)
+            let manifest = try String(contentsOf: Self.corpus.appendingPathComponent("manifest.tsv"), encoding: .utf8)
+            var cases = 0
+            for line in manifest.split(separator: "\n") where !line.hasPrefix("#") {
+                let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                let (file, command, code, message) = (f[0], f[1], Int32(f[2])!, f[3])
+                let path = Self.corpus.appendingPathComponent(file).path
+                let before = try Self.fingerprint(db)
+                let args = command == "post" ? ["post", path] : ["import", command, path]
+                let r = try CLI.run(args + ["--database", conninfo])
+                #expect(r.exitCode == code, "\(file): exit \(r.exitCode), \(r.stderr)")
+                #expect((r.stdout + r.stderr).contains(message), "\(file): \(r.stderr)")
+                if code != 0 {
+                    #expect(r.stderr.contains(file), "\(file): the message names the file")
+                    #expect(try Self.fingerprint(db) == before, "\(file) changed the database")
+                }
+                cases += 1
+            }
+            #expect(cases >= 30)
+            // The injection attempts were stored as text, never run.
+            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.account") == 30)
         }
     }
 }

@@ -251,3 +251,56 @@ func lines(_ store: LedgerStore, _ result: PostResult) throws -> [String] {
         }
     }
 }
+
+@Suite struct FuzzImportTests {
+    /// Mutated event files through the real import: each is posted whole or not at all.
+    @Test func aMutatedFileIsPostedWholeOrNotAtAll() throws {
+        try withFundedLedger { store in
+            let base = Array("""
+                event_id,date,facility_id,fund,type,amount,currency,reference,memo
+                F1,2026-10-05,LOAN,,obligate,1000.00,,,
+                F2,2026-10-06,LOAN,,disburse,400.00,,,
+                F3,2026-10-07,LOAN,,fee,5.00,,"ref, 1",
+                F4,2026-10-08,GTEE,,guarantee-issue,900.00,,,
+
+                """.utf8)
+            var state: UInt64 = 77
+            func next(_ bound: Int) -> Int {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Int((state >> 33) % UInt64(bound))
+            }
+            let specials: [[UInt8]] = [[0x22], [0x2C], [0x0A], [0xFF], [0x2D], Array("9".utf8), Array("0".utf8), Array("x".utf8)]
+            func count(_ sql: SQL) throws -> Int64 { try store.connection.scalar(Int64.self, sql) ?? -1 }
+            var whole = 0, nothing = 0
+            for round in 0..<150 {
+                var bytes = base
+                for _ in 0..<(1 + next(3)) {
+                    let i = next(bytes.count)
+                    if next(2) == 0 { bytes.remove(at: i) } else { bytes.insert(contentsOf: specials[next(specials.count)], at: i) }
+                }
+                // Fresh ids each round, so that every accepted file adds its events.
+                let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\nF", with: "\nR\(round)-F")
+                let entries = try count("SELECT count(*) FROM ledger.journal_entry")
+                let lines = try count("SELECT count(*) FROM ledger.journal_line")
+                do {
+                    let table = try CSVTable(Array(text.utf8), file: "m.csv", required: ["event_id", "date", "type", "amount"], optional: Event.optionalColumns)
+                    let events = try table.records.map { record in
+                        try Event.parse(
+                            Dictionary(uniqueKeysWithValues: Event.columns.map { ($0, table.value(record, $0)) }), currencyOf: { _ in .usd }, file: "m.csv",
+                            location: "row \(record.row)")
+                    }
+                    let results = try store.record(events.map { ("", $0) }, file: "m.csv")
+                    let created = results.filter { $0.status == .created }.count
+                    #expect(try count("SELECT count(*) FROM ledger.journal_entry") == entries + Int64(created))
+                    whole += 1
+                } catch {
+                    #expect(try count("SELECT count(*) FROM ledger.journal_entry") == entries, "round \(round): \(error)")
+                    #expect(try count("SELECT count(*) FROM ledger.journal_line") == lines)
+                    nothing += 1
+                }
+            }
+            #expect(whole > 0 && nothing > 0)
+            #expect(try store.verify().isIntact)
+        }
+    }
+}

@@ -165,5 +165,5 @@ public struct LocatedError: Error, CustomStringConvertible {
         self.underlying = underlying
     }
 
-    public var description: String { "\(file), \(location): \(underlying)" }
+    public var description: String { location.isEmpty ? "\(file): \(underlying)" : "\(file), \(location): \(underlying)" }
 }
