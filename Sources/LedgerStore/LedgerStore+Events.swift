@@ -71,8 +71,10 @@ extension LedgerStore {
             var results: [PostResult] = []
             for (i, item) in ordered.enumerated() {
                 do { results.append(try context.record(item.event, accrual: nil)) } catch let error as PostgresError
-                    where error.isRetryableTransactionFailure || error.code == .insufficientPrivilege
+                    where error.kind != .statement || !(error.code?.rawValue.hasPrefix("22") == true || error.code?.rawValue.hasPrefix("23") == true)
                 {
+                    // Not about this row's data (a lost connection, a retryable failure, a missing
+                    // right, a timeout): as it is, with its own exit code.
                     throw error
                 } catch {
                     throw LocatedError(file: file, location: item.location, underlying: error)

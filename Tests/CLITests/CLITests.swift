@@ -626,6 +626,38 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
         }
     }
 
+    @Test func theServerSideGoneDuringAnImportIsAClearErrorAndARetrySucceeds() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            try ConcurrencyTests().base(conninfo)
+            let file = try ConcurrencyTests().files(count: 1, events: 6_000)[0]
+            let process = Process()
+            process.executableURL = CLI.binary
+            process.arguments = ["import", "events", file, "--database", conninfo]
+            let err = Pipe()
+            process.standardError = err
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            var seen = Data()
+            while !String(decoding: seen, as: UTF8.self).contains("import events: 2000 of 6000") {
+                let chunk = err.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                seen.append(chunk)
+            }
+            // As a server restart does to it: its backend is terminated mid-transaction.
+            let admin = try TestDatabase.connect(conninfo)
+            _ = try admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            seen.append(err.fileHandleForReading.readDataToEndOfFile())
+            process.waitUntilExit()
+            let stderr = String(decoding: seen, as: UTF8.self)
+            #expect(process.terminationStatus == 69, "\(stderr)")
+            #expect(stderr.contains("terminating connection due to administrator command") || stderr.contains("connection"), "\(stderr)")
+            #expect(try admin.scalar(Int64.self, "SELECT count(*) FROM ledger.event WHERE event_id LIKE 'c0-%'") == 0)
+            let retry = try CLI.run(["import", "events", file, "--database", conninfo])
+            #expect(retry.exitCode == 0, "\(retry.stderr)")
+            #expect(try admin.scalar(Int64.self, "SELECT count(*) FROM ledger.event WHERE event_id LIKE 'c0-%'") == 6_000)
+        }
+    }
+
     @Test func aStatementTimeoutIsACleanErrorWithNothingWritten() throws {
         try TestDatabase.withFreshDatabase { conninfo in
             try ConcurrencyTests().base(conninfo)

@@ -53,6 +53,26 @@ import Testing
         #expect(try db.scalar(Int64.self, "SELECT count(*) FROM lines") == 0)
     }
 
+    @Test func aConnectionLostDuringCopyLeavesNothing() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            let admin = try TestDatabase.connect(conninfo)
+            try admin.execute("CREATE TABLE copied (id bigint)")
+            let db = try TestDatabase.connect(conninfo)
+            let pid = try #require(try db.scalar(Int32.self, "SELECT pg_backend_pid()"))
+            #expect(throws: PostgresError.self) {
+                try db.copyIn("COPY copied FROM STDIN") { copy in
+                    for i in 0..<2_000_000 {
+                        copy.append(Int64(i))
+                        try copy.endRow()
+                        // Half-way through, the server side of the connection goes away.
+                        if i == 500_000 { _ = try admin.scalar(Bool.self, "SELECT pg_terminate_backend(\(pid))") }
+                    }
+                }
+            }
+            #expect(try admin.scalar(Int64.self, "SELECT count(*) FROM copied") == 0)
+        }
+    }
+
     @Test func pipelineFailureRollsBackTheBatchAndKeepsTheConnection() throws {
         let db = try TestDatabase.connect()
         try db.execute("CREATE TEMP TABLE t (id int PRIMARY KEY)")
