@@ -8,10 +8,11 @@ struct DfcLedger: ParsableCommand {
         commandName: "dfc-ledger",
         abstract: "The double-entry books of Defense Production Act financing, kept in PostgreSQL.",
         discussion: """
-            Connects with --database CONNINFO, else with libpq's PG* environment variables.
-            Exit codes: 0 success, 64 usage error, 65 bad input data or a refused business rule,
-            69 database unreachable, 77 the database role lacks a right, 1 anything else; 2 for a
-            limit breach with --fail-on-breach.
+            Connects with --database CONNINFO, else with libpq's PG* environment variables. \
+            Exit codes: 0 success, 64 usage error, 65 bad input data or a refused business rule, \
+            69 database unreachable, 77 the database role lacks a right, 1 anything else; \
+            2 for a limit breach with --fail-on-breach.
+
             Set DFC_LEDGER_LOG_LEVEL (trace…critical, default warning) to see more on stderr.
             """,
         subcommands: [

@@ -187,7 +187,9 @@ struct FacilityCommand: ParsableCommand {
 }
 
 struct Import: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Import a file of facilities (and, later, events and rates).", subcommands: [Facilities.self, Events.self, Rates.self, FXRates.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Import a CSV file of facilities, events, rate resets or FX rates (each all or nothing, re-runnable).",
+        subcommands: [Facilities.self, Events.self, Rates.self, FXRates.self])
 
     struct Facilities: ParsableCommand {
         static let configuration = CommandConfiguration(
