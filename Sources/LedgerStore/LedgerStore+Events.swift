@@ -430,15 +430,11 @@ final class EventContext {
                 Int64.self,
                 LedgerStore.insertStatement(
                     entry, onConflictDoNothing: false,
-                    more: """
-                        , ev AS (
-                            INSERT INTO ledger.event (event_id, entry_id, event_type, facility_id, fund, effective_date, amount_minor, currency, reference, memo, accrued_from, accrued_to)
-                            SELECT \(key), e.entry_id, \(event.type.rawValue), \(event.facilityID), \(fund), \(event.date),
-                                   \(event.type == .accrue ? accrual?.result.amount : event.amount)::bigint, \(currency.code), \(event.reference), \(event.memo),
-                                   \(event.type == .accrue ? accrual?.from : nil)::date, \(event.type == .accrue ? accrual?.to : nil)::date
-                              FROM e
-                        )
-                        """))!
+                    event: EventRow(
+                        event_id: key, event_type: event.type.rawValue, facility_id: event.facilityID, fund: fund, effective_date: event.date.description,
+                        amount_minor: event.type == .accrue ? accrual?.result.amount : event.amount, currency: currency.code, reference: event.reference,
+                        memo: event.memo, accrued_from: event.type == .accrue ? accrual?.from.description : nil,
+                        accrued_to: event.type == .accrue ? accrual?.to.description : nil)))!
         } catch let error as PostgresError where error.code?.rawValue == "LX002" {
             throw LedgerError.periodClosed(month: YearMonth(event.date).description, eventKey: key)
         }

@@ -1,4 +1,5 @@
 import Dates
+import Foundation
 import Ledger
 import Postgres
 
@@ -59,7 +60,7 @@ extension LedgerStore {
     }
 
     static func insert(_ entry: NewEntry, _ tx: Connection) throws -> PostResult {
-        guard let entryID = try tx.scalar(Int64.self, insertStatement(entry, onConflictDoNothing: true)) else {
+        guard let entryID = try tx.scalar(Int64?.self, insertStatement(entry, onConflictDoNothing: true)) ?? nil else {
             guard let existing = try existingPosting(of: entry, tx) else {
                 throw LedgerError.refusedByDatabase("event \(entry.eventKey) conflicts with an entry that cannot be read")
             }
@@ -68,27 +69,26 @@ extension LedgerStore {
         return PostResult(entryID: entryID, eventKey: entry.eventKey, status: .created)
     }
 
-    /// One statement that inserts the entry and its lines (one round trip) and returns the new
-    /// entry id; with `onConflictDoNothing`, no row when the event key exists. `more` adds CTEs that
-    /// may use `e.entry_id` (the event row, say), starting with a comma.
-    static func insertStatement(_ entry: NewEntry, onConflictDoNothing: Bool, more: SQL = "") -> SQL {
-        var lineValues: SQL = ""
-        for (i, line) in entry.lines.enumerated() {
-            lineValues += (i == 0 ? "" : ", ")
-                + "(\(i + 1)::integer, \(line.account)::text, \(line.fund)::text, \(line.facility)::text, \(line.side)::text, \(line.amount.minorUnits)::bigint, \(line.amount.currency.code)::text)"
+    /// The call that writes an entry, its lines and (optionally) its event row through the
+    /// posting path (`ledger.post_entry`, migration 0009) in one round trip; it returns the new
+    /// entry id, or no id with `onConflictDoNothing` when the event key exists.
+    static func insertStatement(_ entry: NewEntry, onConflictDoNothing: Bool, event: EventRow? = nil) throws -> SQL {
+        struct Line: Encodable {
+            var line_no: Int, account: String, fund: String, facility_id: String?, side: String, amount_minor: Int64, currency: String
         }
-        let conflict: SQL = onConflictDoNothing ? "ON CONFLICT (event_key) DO NOTHING" : ""
-        return """
-            WITH e AS (
-                INSERT INTO ledger.journal_entry (event_key, effective_date, description, reverses, line_count)
-                VALUES (\(entry.eventKey), \(entry.effectiveDate), \(entry.description), \(entry.reverses), \(entry.lines.count))
-                \(conflict) RETURNING entry_id
-            ), l AS (
-                INSERT INTO ledger.journal_line (entry_id, line_no, account, fund, facility_id, side, amount_minor, currency)
-                SELECT e.entry_id, v.* FROM e, (VALUES \(lineValues)) AS v
-            )\(more)
-            SELECT entry_id FROM e
-            """
+        struct Entry: Encodable {
+            var event_key: String, effective_date: String, description: String, reverses: Int64?, on_conflict_nothing: Bool, lines: [Line]
+        }
+        let body = Entry(
+            event_key: entry.eventKey, effective_date: entry.effectiveDate.description, description: entry.description, reverses: entry.reverses,
+            on_conflict_nothing: onConflictDoNothing,
+            lines: entry.lines.enumerated().map { i, l in
+                Line(line_no: i + 1, account: l.account, fund: l.fund, facility_id: l.facility, side: l.side.rawValue, amount_minor: l.amount.minorUnits, currency: l.amount.currency.code)
+            })
+        let encoder = JSONEncoder()
+        let entryJSON = String(decoding: try encoder.encode(body), as: UTF8.self)
+        let eventJSON = try event.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        return "SELECT ledger.post_entry(\(entryJSON)::jsonb, \(eventJSON)::jsonb)"
     }
 
     /// The earlier posting of the same event key: `.existing` when identical, an idempotency
@@ -152,4 +152,19 @@ extension LedgerStore {
             lines: lines, reverses: try first.decode(at: 4))
         return PostedEntry(entryID: try first.decode(at: 0), entry: entry, recordedAt: try first.decode(at: 5), recordedBy: try first.decode(at: 6))
     }
+}
+
+/// The event row written with an event's entry (the columns of `ledger.event`).
+struct EventRow: Encodable {
+    var event_id: String
+    var event_type: String
+    var facility_id: String?
+    var fund: String
+    var effective_date: String
+    var amount_minor: Int64?
+    var currency: String
+    var reference: String
+    var memo: String
+    var accrued_from: String?
+    var accrued_to: String?
 }

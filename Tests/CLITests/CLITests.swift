@@ -522,12 +522,17 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
             let officerDB = try TestDatabase.connect(asOfficer)
             #expect(throws: PostgresError.self) { try officerDB.execute("UPDATE ledger.balance_month SET debit_minor = 0") }
             #expect(throws: PostgresError.self) { try officerDB.execute("INSERT INTO ledger.balance_day VALUES ('101000', 'PRG', '', 'USD', '2026-10-01', 1, 0)") }
+            // Journal rows only through the posting path (ledger.post_entry), even for an officer.
+            #expect(throws: PostgresError.self) {
+                try officerDB.execute("INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count) VALUES ('raw', '2026-11-02', 'raw', 2)")
+            }
+            #expect(throws: PostgresError.self) { try officerDB.execute("INSERT INTO ledger.event (event_id, entry_id, event_type, fund, effective_date, currency) VALUES ('x', 1, 'fee', 'PRG', '2026-11-02', 'USD')") }
 
             #expect(try CLI.run(["report", "trial-balance", "--as-of", "2026-10-31", "--database", asReporter]).exitCode == 0)
             #expect(try CLI.run(["report", "limits", "--as-of", "2026-10-31", "--database", asReporter]).exitCode == 0)
             #expect(try CLI.run(["verify", "--no-seal", "--database", asReporter]).exitCode == 0)
             let write = try CLI.run(["import", "events", samples.appendingPathComponent("events-2026-11.csv").path, "--database", asReporter])
-            #expect(write.exitCode == 77 && write.stderr.contains("permission denied for table"), "\(write.stderr)")
+            #expect(write.exitCode == 77 && write.stderr.contains("permission denied for function post_entry"), "\(write.stderr)")
             // Everything the officer wrote was sealed after each write, so verify has nothing to seal.
             #expect(try CLI.run(["verify", "--database", asReporter]).exitCode == 0)
             #expect(try admin.scalar(Int64.self, "SELECT count(*) FROM ledger.event WHERE effective_date >= '2026-11-01'") == 0, "nothing written")
