@@ -27,6 +27,10 @@ struct Failure {
                 exitCode = Self.permission
                 message = "your database role lacks a right: \(e.message). The ledger's roles: ledger_officer records and closes periods; "
                     + "ledger_reporter and ledger_reconciler read (run verify with --no-seal); configuration such as limits and posting rules is ledger_owner's."
+            } else if e.code == .readOnlySQLTransaction {
+                exitCode = Self.unavailable
+                message = "this server only reads (a standby, or default_transaction_read_only): write commands need the primary; "
+                    + "reports, export and verify --no-seal work here (\(e.message))"
             } else if e.code == .undefinedTable || e.code?.rawValue == "3F000" {
                 message = "the ledger's tables are missing or older than this program in this database: run `dfc-ledger db migrate` (\(e.message))"
             }

@@ -496,6 +496,24 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
     }
 }
 
+@Suite struct ReadOnlyServerTests {
+    /// A standby refuses writes with SQLSTATE 25006, as a server with default_transaction_read_only does.
+    @Test func readCommandsWorkAndWriteCommandsRefuseClearly() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            try ConcurrencyTests().base(conninfo)
+            let readOnly = conninfo + " options='-c default_transaction_read_only=on'"
+            for args in [["report", "trial-balance", "--as-of", "2026-10-31"], ["report", "limits", "--as-of", "2026-10-31"], ["verify", "--no-seal"], ["facility", "list"]] {
+                let r = try CLI.run(args + ["--database", readOnly])
+                #expect(r.exitCode == 0, "\(args): \(r.stderr)")
+            }
+            let write = try CLI.run(["disburse", "--event-id", "ro-1", "--date", "2026-11-02", "--facility", "DPA-2026-0007", "--amount", "1", "--database", readOnly])
+            #expect(write.exitCode == 69)
+            #expect(write.stderr.contains("this server only reads (a standby, or default_transaction_read_only): write commands need the primary"))
+            #expect(try CLI.run(["month-end", "2026-11", "--database", readOnly]).exitCode == 69)
+        }
+    }
+}
+
 @Suite struct RoleTests {
     @Test func eachRoleDoesItsWorkAndIsToldWhichRightItLacks() throws {
         try TestDatabase.withFreshDatabase { conninfo in
