@@ -15,6 +15,7 @@ public enum LedgerMigrations {
         migration("0007_balance_day.sql", PackageResources._007_balance_day_sql),
         migration("0008_roles.sql", PackageResources._008_roles_sql),
         migration("0009_posting_path.sql", PackageResources._009_posting_path_sql),
+        migration("0010_post_entries.sql", PackageResources._010_post_entries_sql),
     ]
 
     public static func migrator() throws -> Migrator { try Migrator(all) }

@@ -68,6 +68,8 @@ extension LedgerStore {
                 }
             }
             try context.lockFunds(funds)
+            // Checked one by one in order, written a few hundred at a time.
+            context.batching = true
             var results: [PostResult] = []
             for (i, item) in ordered.enumerated() {
                 do { results.append(try context.record(item.event, accrual: nil)) } catch let error as PostgresError
@@ -79,9 +81,17 @@ extension LedgerStore {
                 } catch {
                     throw LocatedError(file: file, location: item.location, underlying: error)
                 }
+                if context.pending.count >= EventContext.batchSize {
+                    do { try context.flush() } catch let error as LedgerError { throw LocatedError(file: file, location: "the rows up to \(item.location)", underlying: error) }
+                }
                 progress?(i + 1)
             }
-            return results
+            do { try context.flush() } catch let error as LedgerError { throw LocatedError(file: file, location: "the last rows", underlying: error) }
+            return results.map { r in
+                var r = r
+                if r.status == .created, r.entryID == 0 { r.entryID = context.writtenIDs[r.eventKey] ?? 0 }
+                return r
+            }
         }
     }
 
@@ -101,6 +111,7 @@ extension LedgerStore {
             // facility): the loans' funds and the loans themselves, in the same order as events.
             try context.lockAll(loans)
             let existing = try context.entryIDs(of: keys)
+            context.batching = true
             var results: [AccrualResult] = []
             for (facility, key) in zip(loans, keys) {
                 if let id = existing[key] {
@@ -120,8 +131,14 @@ extension LedgerStore {
                     AccrualResult(
                         facilityID: facility.id, status: posted.status == .created ? .created : .existing, entryID: posted.entryID,
                         amount: Money(minorUnits: accrual.result.amount, currency: facility.currency), from: accrual.from, to: to))
+                if context.pending.count >= EventContext.batchSize { try context.flush() }
             }
-            return results
+            try context.flush()
+            return results.map { r in
+                var r = r
+                if r.status == .created, r.entryID == 0 { r.entryID = context.writtenIDs["accrual:\(r.facilityID):\(month)"] }
+                return r
+            }
         }
     }
 }
@@ -150,6 +167,13 @@ final class EventContext {
     var principalSteps: [String: [Step<Int64>]] = [:]
     /// Rate resets per index, read once.
     var resets: [String: [RateReset]] = [:]
+    /// With `batching`, checked entries wait here and are written together by `flush()`
+    /// (`ledger.post_entries`), their ids then found in `writtenIDs`.
+    var batching = false
+    var pending: [(entry: NewEntry, event: EventRow)] = []
+    var pendingKeys: Set<String> = []
+    var writtenIDs: [String: Int64] = [:]
+    static let batchSize = 500
 
     init(_ tx: Connection, chart: LedgerStore.Chart) throws {
         self.tx = tx
@@ -308,6 +332,9 @@ final class EventContext {
     /// Records one event inside the transaction: idempotency, the facility's rules, the posting
     /// rules, the business rules, then the entry and the event row.
     func record(_ event: Event, accrual precomputed: ComputedAccrual?) throws -> PostResult {
+        // A waiting entry with the same id, or an accrual that reads principal from the database:
+        // write what waits first.
+        if pendingKeys.contains(event.id) || (event.type == .accrue && precomputed == nil) { try flush() }
         if knownKeys?.contains(event.id) ?? true, let existing = try existingEvent(event) { return existing }
         let key = event.id
         guard event.date <= CivilDate.todayUTC().adding(days: 366) else {
@@ -424,19 +451,21 @@ final class EventContext {
         }
         // Entry, lines and event in one statement (one round trip); the journal's triggers check
         // it all again.
-        let entryID: Int64
-        do {
-            entryID = try tx.scalar(
-                Int64.self,
-                LedgerStore.insertStatement(
-                    entry, onConflictDoNothing: false,
-                    event: EventRow(
-                        event_id: key, event_type: event.type.rawValue, facility_id: event.facilityID, fund: fund, effective_date: event.date.description,
-                        amount_minor: event.type == .accrue ? accrual?.result.amount : event.amount, currency: currency.code, reference: event.reference,
-                        memo: event.memo, accrued_from: event.type == .accrue ? accrual?.from.description : nil,
-                        accrued_to: event.type == .accrue ? accrual?.to.description : nil)))!
-        } catch let error as PostgresError where error.code?.rawValue == "LX002" {
-            throw LedgerError.periodClosed(month: YearMonth(event.date).description, eventKey: key)
+        let row = EventRow(
+            event_id: key, event_type: event.type.rawValue, facility_id: event.facilityID, fund: fund, effective_date: event.date.description,
+            amount_minor: event.type == .accrue ? accrual?.result.amount : event.amount, currency: currency.code, reference: event.reference,
+            memo: event.memo, accrued_from: event.type == .accrue ? accrual?.from.description : nil,
+            accrued_to: event.type == .accrue ? accrual?.to.description : nil)
+        var entryID: Int64 = 0
+        if batching {
+            pending.append((entry, row))
+            pendingKeys.insert(key)
+        } else {
+            do {
+                entryID = try tx.scalar(Int64.self, LedgerStore.insertStatement(entry, onConflictDoNothing: false, event: row))!
+            } catch let error as PostgresError where error.code?.rawValue == "LX002" {
+                throw LedgerError.periodClosed(month: YearMonth(event.date).description, eventKey: key)
+            }
         }
         knownKeys?.insert(key)
         if let facility, let after {
@@ -452,6 +481,29 @@ final class EventContext {
     }
 
     private func usd(_ minor: Int64) -> String { Money(minorUnits: minor, currency: .usd).formatted + " USD" }
+
+    /// Writes the waiting entries in one call and notes their ids. Everything was checked before
+    /// they were queued; the database checks them again.
+    func flush() throws {
+        guard !pending.isEmpty else { return }
+        struct Item: Encodable {
+            var event_key: String, effective_date: String, description: String, lines: [LedgerStore.LineJSON], event: EventRow
+        }
+        let items = pending.map { p in
+            Item(event_key: p.entry.eventKey, effective_date: p.entry.effectiveDate.description, description: p.entry.description,
+                 lines: LedgerStore.lineJSON(p.entry), event: p.event)
+        }
+        let json = String(decoding: try JSONEncoder().encode(items), as: UTF8.self)
+        do {
+            for row in try tx.query("SELECT out_key, out_id FROM ledger.post_entries(\(json)::jsonb)") {
+                writtenIDs[try row.decode(at: 0)] = try row.decode(at: 1)
+            }
+        } catch let error as PostgresError where error.code?.rawValue == "LX002" {
+            throw LedgerError.periodClosed(month: "of an entry in this batch", eventKey: pending.first?.entry.eventKey ?? "")
+        }
+        pending.removeAll(keepingCapacity: true)
+        pendingKeys.removeAll(keepingCapacity: true)
+    }
 
     /// A control account's balance in a fund and currency: read once under the fund's lock, then
     /// kept current by this context.

