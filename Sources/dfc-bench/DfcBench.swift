@@ -161,7 +161,8 @@ struct LoadHistory: ParsableCommand {
             try tx.execute(
                 """
                 INSERT INTO ledger.journal_line (entry_id, line_no, account, fund, facility_id, side, amount_minor, currency)
-                SELECT e.entry_id, n, CASE n WHEN 1 THEN (ARRAY['135000','134100','169000','920100'])[1 + e.entry_id % 4] ELSE '101000' END,
+                SELECT e.entry_id, n, CASE n WHEN 1 THEN (ARRAY['135000','134100','169000','920100'])[1 + e.entry_id % 4]
+                                            ELSE (ARRAY['101000','101000','101000','921100'])[1 + e.entry_id % 4] END,
                        'FIN-DL', 'H' || (e.entry_id % \(facilities)), CASE n WHEN 1 THEN 'debit' ELSE 'credit' END, 100 + e.entry_id % 100000, 'USD'
                   FROM ledger.journal_entry e, generate_series(1, 2) n
                  WHERE e.entry_id >= \(firstNew)
