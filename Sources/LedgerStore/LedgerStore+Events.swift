@@ -185,19 +185,7 @@ final class EventContext {
         fxRates = try LedgerStore.fxRates(tx)
         sortedFacilities = facilities.values.sorted { $0.id < $1.id }
         for id in facilities.keys { positions[id] = FacilityPosition() }
-        for row in try tx.query(
-            "SELECT facility_id, event_type, sum(amount_minor)::bigint FROM ledger.event WHERE facility_id IS NOT NULL AND amount_minor IS NOT NULL GROUP BY 1, 2")
-        {
-            positions[try row.decode(String.self, at: 0), default: FacilityPosition()].add(event: try row.decode(at: 1), total: try row.decode(at: 2))
-        }
-        for row in try tx.query(
-            """
-            SELECT facility_id, account, sum(debit_minor - credit_minor)::bigint FROM ledger.balance_month
-             WHERE facility_id <> '' AND account IN ('135000', '134100', '169000', '161800', '152100', '920100') GROUP BY 1, 2
-            """)
-        {
-            positions[try row.decode(String.self, at: 0), default: FacilityPosition()].add(account: try row.decode(at: 1), balance: try row.decode(at: 2))
-        }
+        positions.merge(try readPositions(nil)) { $1 }
     }
 
     /// Every facility's exposure row in USD on `date` (FX: the latest rate on or before it).
@@ -284,20 +272,7 @@ final class EventContext {
         let json = String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)
         try tx.execute("SELECT count(pg_advisory_xact_lock(7306004, hashtext(id))) FROM (SELECT jsonb_array_elements_text(\(json)::jsonb) AS id ORDER BY 1) ids")
         lockedFacilities.formUnion(ids)
-        var fresh: [String: FacilityPosition] = [:]
-        for row in try tx.query(
-            "SELECT facility_id, event_type, sum(amount_minor)::bigint FROM ledger.event WHERE facility_id IS NOT NULL AND amount_minor IS NOT NULL GROUP BY 1, 2")
-        {
-            fresh[try row.decode(String.self, at: 0), default: FacilityPosition()].add(event: try row.decode(at: 1), total: try row.decode(at: 2))
-        }
-        for row in try tx.query(
-            """
-            SELECT facility_id, account, sum(debit_minor - credit_minor)::bigint FROM ledger.balance_month
-             WHERE facility_id <> '' AND account IN ('135000', '134100', '169000', '161800', '152100', '920100') GROUP BY 1, 2
-            """)
-        {
-            fresh[try row.decode(String.self, at: 0), default: FacilityPosition()].add(account: try row.decode(at: 1), balance: try row.decode(at: 2))
-        }
+        let fresh = try readPositions(nil)
         var ends: [String: CivilDate] = [:]
         for row in try tx.query("SELECT facility_id, max(accrued_to) FROM ledger.event WHERE accrued_to IS NOT NULL GROUP BY 1") {
             ends[try row.decode(String.self, at: 0)] = try row.decode(at: 1)
@@ -556,21 +531,32 @@ final class EventContext {
 
     /// The facility's position: event sums and account balances, read afresh under its lock.
     func position(_ facilityID: String) throws -> FacilityPosition {
-        var p = FacilityPosition()
+        try readPositions(facilityID)[facilityID] ?? FacilityPosition()
+    }
+
+    /// Positions from event sums and account balances: of one facility, or (nil) of every one.
+    func readPositions(_ facilityID: String?) throws -> [String: FacilityPosition] {
+        var positions: [String: FacilityPosition] = [:]
         for row in try tx.query(
-            "SELECT event_type, sum(amount_minor)::bigint FROM ledger.event WHERE facility_id = \(facilityID) AND amount_minor IS NOT NULL GROUP BY event_type")
+            """
+            SELECT facility_id, event_type, sum(amount_minor)::bigint FROM ledger.event
+             WHERE facility_id IS NOT NULL AND amount_minor IS NOT NULL AND (\(facilityID)::text IS NULL OR facility_id = \(facilityID)::text)
+             GROUP BY 1, 2
+            """)
         {
-            p.add(event: try row.decode(at: 0), total: try row.decode(at: 1))
+            positions[try row.decode(String.self, at: 0), default: FacilityPosition()].add(event: try row.decode(at: 1), total: try row.decode(at: 2))
         }
         for row in try tx.query(
             """
-            SELECT account, sum(debit_minor - credit_minor)::bigint FROM ledger.balance_month
-             WHERE facility_id = \(facilityID) AND account IN ('135000', '134100', '169000', '161800', '152100', '920100') GROUP BY account
+            SELECT facility_id, account, sum(debit_minor - credit_minor)::bigint FROM ledger.balance_month
+             WHERE facility_id <> '' AND (\(facilityID)::text IS NULL OR facility_id = \(facilityID)::text)
+               AND account IN ('135000', '134100', '169000', '161800', '152100', '920100')
+             GROUP BY 1, 2
             """)
         {
-            p.add(account: try row.decode(at: 0), balance: try row.decode(at: 1))
+            positions[try row.decode(String.self, at: 0), default: FacilityPosition()].add(account: try row.decode(at: 1), balance: try row.decode(at: 2))
         }
-        return p
+        return positions
     }
 }
 
