@@ -16,6 +16,16 @@ public struct ChainHead: Hashable, Sendable, CustomStringConvertible {
 
     /// `SEQ:SHA256`, the form `dfc-ledger verify --expect-head` takes back.
     public var description: String { "\(chainSeq):\(sha256)" }
+
+    /// Parses `SEQ:SHA256` (a chain number, a colon, 64 lowercase hex digits); the entry is not
+    /// part of the text and is left 0.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let seq = Int64(parts[0]), seq >= 1, parts[1].count == 64,
+            parts[1].allSatisfy({ ("0"..."9").contains($0) || ("a"..."f").contains($0) })
+        else { return nil }
+        self.init(chainSeq: seq, entryID: 0, sha256: String(parts[1]))
+    }
 }
 
 /// What one run of the sealer did.
@@ -96,9 +106,7 @@ extension LedgerStore {
 
     /// The chain's head, or nil before the first seal.
     public func chainHead() throws -> ChainHead? {
-        try connection.query("SELECT chain_seq, entry_id, sha256 FROM ledger.entry_seal ORDER BY chain_seq DESC LIMIT 1").first.map {
-            ChainHead(chainSeq: try $0.decode(at: 0), entryID: try $0.decode(at: 1), sha256: try $0.decode(at: 2))
-        }
+        try Self.headPosition(connection).head
     }
 
     /// One entry of a streamed run, with the seal columns the query selected (if any).

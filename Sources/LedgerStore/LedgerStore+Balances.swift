@@ -82,14 +82,17 @@ extension LedgerStore {
     ) throws {
         try connection.stream(
             """
+            WITH p AS (
+                SELECT \(fund)::text AS fund, \(facility)::text AS facility, \(from)::date AS from_date, \(to)::date AS to_date,
+                       \(knownAt)::timestamptz AS known_at
+            )
             SELECT e.entry_id, e.event_key, e.effective_date, e.recorded_at, e.description,
                    l.fund, l.facility_id, l.side, l.amount_minor, l.currency
-              FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
+              FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id, p
              WHERE l.account = \(account)
-               AND (\(fund)::text IS NULL OR l.fund = \(fund)::text)
-               AND (\(facility)::text IS NULL OR l.facility_id = \(facility)::text)
-               AND (\(from)::date IS NULL OR e.effective_date >= \(from)::date) AND e.effective_date <= \(to)
-               AND (\(knownAt)::timestamptz IS NULL OR e.recorded_at <= \(knownAt)::timestamptz)
+               AND (p.fund IS NULL OR l.fund = p.fund) AND (p.facility IS NULL OR l.facility_id = p.facility)
+               AND (p.from_date IS NULL OR e.effective_date >= p.from_date) AND e.effective_date <= p.to_date
+               AND (p.known_at IS NULL OR e.recorded_at <= p.known_at)
              ORDER BY e.effective_date, e.entry_id, l.line_no
             """
         ) { row in

@@ -213,3 +213,27 @@ extension LedgerStore {
         }
     }
 }
+
+extension LedgerStore {
+    /// A direct loan's repayment schedule on its obligated amount (DESIGN.md §4), with the annual
+    /// rate it uses: the fixed rate, or the index on the first payment date plus the spread.
+    public func schedule(of facility: Facility) throws -> (schedule: Schedule, annualRate: ExactDecimal, terms: Terms) {
+        guard let terms = facility.terms else {
+            throw LedgerError.invalidEntry(eventKey: facility.id, reason: "a \(facility.instrument.rawValue) has no repayment schedule")
+        }
+        let annual: ExactDecimal
+        switch terms.rate {
+        case .fixed(let r): annual = r
+        case .floating(let index, let spread):
+            guard let reset = try rate(index: index, on: terms.firstPayment) else {
+                throw LedgerError.invalidEntry(
+                    eventKey: facility.id, reason: "no \(index) rate on or before \(terms.firstPayment): import rate resets first (dfc-ledger import rates)")
+            }
+            annual = try reset.adding(spread)
+        }
+        let schedule = try Schedule.make(
+            principal: facility.obligated.minorUnits, rate: annual, frequency: terms.frequency, amortization: terms.amortization,
+            firstPayment: terms.firstPayment, maturity: terms.maturity, graceMonths: terms.graceMonths)
+        return (schedule, annual, terms)
+    }
+}

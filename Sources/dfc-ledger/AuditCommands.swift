@@ -30,21 +30,13 @@ struct Verify: ParsableCommand {
     @OptionGroup var output: TableFormatOption
 
     func validate() throws {
-        if let expectHead, Self.head(expectHead) == nil {
+        if let expectHead, ChainHead(parsing: expectHead) == nil {
             throw ValidationError("--expect-head \"\(expectHead)\" is not SEQ:SHA256 (a chain number, a colon and 64 lowercase hex digits)")
         }
     }
 
-    static func head(_ text: String) -> ChainHead? {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let seq = Int64(parts[0]), seq >= 1, parts[1].count == 64,
-            parts[1].allSatisfy({ ("0"..."9").contains($0) || ("a"..."f").contains($0) })
-        else { return nil }
-        return ChainHead(chainSeq: seq, entryID: 0, sha256: String(parts[1]))
-    }
-
     func run() throws {
-        let report = try database.store().verify(sealFirst: !noSeal, expectedHead: expectHead.flatMap(Self.head))
+        let report = try database.store().verify(sealFirst: !noSeal, expectedHead: expectHead.flatMap { ChainHead(parsing: $0) })
         let summary = VerifySummary(report)
         switch output.format {
         case .json: print(try JSONOutput.render(summary), terminator: "")

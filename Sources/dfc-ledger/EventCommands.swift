@@ -97,7 +97,7 @@ struct EventOptions: ParsableArguments {
 
     func record(_ type: EventType) throws {
         let store = try database.store()
-        guard let facility = try store.facility(id: facility) else { throw UsageError("no facility has id \(facility) (see dfc-ledger facility list)") }
+        let facility = try store.requireFacility(facility)
         let fields = [
             "event_id": eventId, "date": date ?? CivilDate.todayUTC().description, "facility_id": facility.id, "type": type.rawValue,
             "amount": amount ?? "", "reference": reference, "memo": memo,
@@ -166,17 +166,14 @@ struct RecordEvent: ParsableCommand {
 struct MonthEnd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "month-end", abstract: "Accrue interest on every direct loan for a month (idempotent; a closed month is refused).")
-    @Argument(help: "The month, YYYY-MM.") var month: String
+    @OptionGroup var month: Period.MonthArgument
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: TableFormatOption
 
-    func validate() throws {
-        guard YearMonth(month) != nil else { throw ValidationError("\"\(month)\" is not a month in YYYY-MM form") }
-    }
-
     func run() throws {
         let store = try database.store()
-        let results = try store.monthEnd(YearMonth(month)!)
+        let month = self.month.value
+        let results = try store.monthEnd(month)
         store.sealAfterWrite()
         var table = TextTable(columns: [.init("facility_id"), .init("status"), .init("entry_id", .right), .init("from"), .init("to"), .init("interest", .right), .init("currency")])
         for r in results {
@@ -192,10 +189,10 @@ struct MonthEnd: ParsableCommand {
                 Item(facilityId: $0.facilityID, status: $0.status.rawValue, entryId: $0.entryID, from: $0.from?.description, to: $0.to?.description, interest: $0.amount?.formatted, currency: $0.amount?.currency.code)
             }
             struct Output: Encodable { var month: String; var accruals: [Item] }
-            print(try JSONOutput.render(Output(month: month, accruals: items)), terminator: "")
+            print(try JSONOutput.render(Output(month: month.description, accruals: items)), terminator: "")
         case .csv: print(table.renderCSV(), terminator: "")
         case .table, .html:
-            print("Month-end \(month): interest accrued up to \(YearMonth(month)!.next.firstDay) (exclusive), dated \(YearMonth(month)!.lastDay)")
+            print("Month-end \(month): interest accrued up to \(month.next.firstDay) (exclusive), dated \(month.lastDay)")
             print()
             print(table.renderText(), terminator: "")
             let created = results.filter { $0.status == .created }.count

@@ -5,6 +5,14 @@ import Ledger
 import LedgerStore
 import Reports
 
+extension LedgerStore {
+    /// The facility an option names; a usage error (exit 64) when there is none.
+    func requireFacility(_ id: String) throws -> Facility {
+        guard let facility = try facility(id: id) else { throw UsageError("no facility has id \(id) (see dfc-ledger facility list)") }
+        return facility
+    }
+}
+
 /// Reads an input file whole, refusing one over `limit` bytes (so a wrong file cannot exhaust memory).
 func readInputFile(_ path: String, limit: Int) throws -> [UInt8] {
     let data: Data
@@ -125,7 +133,7 @@ struct FacilityCommand: ParsableCommand {
 
         func run() throws {
             let store = try database.store()
-            guard let facility = try store.facility(id: id) else { throw UsageError("no facility has id \(id) (see dfc-ledger facility list)") }
+            let facility = try store.requireFacility(id)
             let view = FacilityView(facility, mineralLists: try store.mineralLists())
             let changes = try store.facilityChanges(id: id)
             var history = TextTable(columns: [.init("changed_at"), .init("changed_by"), .init("field"), .init("old"), .init("new")])
@@ -156,22 +164,8 @@ struct FacilityCommand: ParsableCommand {
 
         func run() throws {
             let store = try database.store()
-            guard let facility = try store.facility(id: id) else { throw UsageError("no facility has id \(id) (see dfc-ledger facility list)") }
-            guard let terms = facility.terms else {
-                throw LedgerError.invalidEntry(eventKey: id, reason: "a \(facility.instrument.rawValue) has no repayment schedule")
-            }
-            let annual: ExactDecimal
-            switch terms.rate {
-            case .fixed(let r): annual = r
-            case .floating(let index, let spread):
-                guard let reset = try store.rate(index: index, on: terms.firstPayment) else {
-                    throw LedgerError.invalidEntry(eventKey: id, reason: "no \(index) rate on or before \(terms.firstPayment): import rate resets first (dfc-ledger import rates)")
-                }
-                annual = try reset.adding(spread)
-            }
-            let schedule = try Schedule.make(
-                principal: facility.obligated.minorUnits, rate: annual, frequency: terms.frequency, amortization: terms.amortization,
-                firstPayment: terms.firstPayment, maturity: terms.maturity, graceMonths: terms.graceMonths)
+            let facility = try store.requireFacility(id)
+            let (schedule, annual, terms) = try store.schedule(of: facility)
             let view = ScheduleView(facilityID: id, schedule: schedule, currency: facility.currency)
             switch output.format {
             case .json: print(try JSONOutput.render(view), terminator: "")

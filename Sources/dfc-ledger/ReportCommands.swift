@@ -94,7 +94,7 @@ struct Report: ParsableCommand {
             let instant = knownAt.flatMap { Instant(rfc3339: $0) }
             if let start, start > end { throw UsageError("--from \(start) is after --to \(end)") }
             let opening = try start.map {
-                try store.balances(asOf: CivilDate(daysSinceEpoch: $0.daysSinceEpoch - 1), knownAt: instant, fund: fund, account: account, facility: facility)
+                try store.balances(asOf: $0.adding(days: -1), knownAt: instant, fund: fund, account: account, facility: facility)
             } ?? []
             var builder = try RegisterBuilder(opening: opening)
             var rows: [RegisterReport.Row] = []

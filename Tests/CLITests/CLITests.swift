@@ -616,24 +616,30 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
 }
 
 @Suite struct FaultTests {
+    /// Starts `import events` of a 6,000-event file and returns once it reports 2,000 done.
+    static func startImportUntilProgress(_ file: String, _ conninfo: String) throws -> (Process, Pipe, Data) {
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["import", "events", file, "--database", conninfo]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("import events: 2000 of 6000") {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        return (process, err, seen)
+    }
+
     @Test func killedHalfWayThenRerunPostsEveryEventExactlyOnce() throws {
         try TestDatabase.withFreshDatabase { conninfo in
             try ConcurrencyTests().base(conninfo)
             let file = try ConcurrencyTests().files(count: 1, events: 6_000)[0]
-            let process = Process()
-            process.executableURL = CLI.binary
-            process.arguments = ["import", "events", file, "--database", conninfo]
-            let err = Pipe()
-            process.standardError = err
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
             // Wait until it reports progress, then kill -9.
-            var seen = Data()
-            while !String(decoding: seen, as: UTF8.self).contains("import events: 2000 of 6000") {
-                let chunk = err.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                seen.append(chunk)
-            }
+            let (process, _, _) = try Self.startImportUntilProgress(file, conninfo)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)
@@ -653,19 +659,8 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
         try TestDatabase.withFreshDatabase { conninfo in
             try ConcurrencyTests().base(conninfo)
             let file = try ConcurrencyTests().files(count: 1, events: 6_000)[0]
-            let process = Process()
-            process.executableURL = CLI.binary
-            process.arguments = ["import", "events", file, "--database", conninfo]
-            let err = Pipe()
-            process.standardError = err
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            var seen = Data()
-            while !String(decoding: seen, as: UTF8.self).contains("import events: 2000 of 6000") {
-                let chunk = err.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                seen.append(chunk)
-            }
+            let (process, err, firstOutput) = try Self.startImportUntilProgress(file, conninfo)
+            var seen = firstOutput
             // As a server restart does to it: its backend is terminated mid-transaction.
             let admin = try TestDatabase.connect(conninfo)
             _ = try admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")

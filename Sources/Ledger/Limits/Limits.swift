@@ -1,3 +1,4 @@
+import BigInt
 import Dates
 
 /// The kinds of limit of DOMAIN.md §2.
@@ -115,7 +116,7 @@ public enum Limits {
         if currency.code == "USD" { return amount }
         guard let rate = usdPerUnit else { return nil }
         // minor × 10^-digits × rate × 10^2 = USD minor units.
-        let value = Rational(amount) * Rational(rate) * Rational(100) / Rational(BigIntPower.ten(currency.minorUnits))
+        let value = Rational(amount) * Rational(rate) * Rational(100) / Rational(BigInt(pow10(currency.minorUnits)))
         return try? value.roundedHalfAwayFromZero()
     }
 
@@ -174,14 +175,5 @@ public enum Limits {
     public static func crossings(before: [LimitStatus], after: [LimitStatus]) -> [LimitStatus] {
         let previous = Dictionary(before.map { ($0.limit, $0.used) }, uniquingKeysWith: { a, _ in a })
         return after.filter { $0.state != .ok && $0.used > (previous[$0.limit] ?? 0) }
-    }
-}
-
-/// Powers of ten for converting minor units.
-enum BigIntPower {
-    static func ten(_ n: Int) -> Int64 {
-        var v: Int64 = 1
-        for _ in 0..<n { v *= 10 }
-        return v
     }
 }
