@@ -173,7 +173,7 @@ final class EventContext {
     var pending: [(entry: NewEntry, event: EventRow)] = []
     var pendingKeys: Set<String> = []
     var writtenIDs: [String: Int64] = [:]
-    static let batchSize = 500
+    static let batchSize = 5_000
 
     init(_ tx: Connection, chart: LedgerStore.Chart) throws {
         self.tx = tx

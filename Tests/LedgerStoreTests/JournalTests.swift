@@ -61,6 +61,43 @@ import Testing
         }
     }
 
+    @Test func rawSQLMustSendWholeEntriesAndLeaveServerColumnsAlone() throws {
+        try withLedger { (store, _) throws in
+            let db = store.connection
+            func refused(_ code: String, _ message: String, _ statements: [SQL]) {
+                #expect {
+                    try db.transaction { tx in for s in statements { try tx.execute(s) } }
+                } throws: { error in
+                    let e = error as? PostgresError
+                    return e?.code?.rawValue == code && e?.message.contains(message) == true
+                }
+            }
+            let header: SQL = "INSERT INTO ledger.journal_entry (entry_id, event_key, effective_date, description, line_count) OVERRIDING SYSTEM VALUE VALUES (900, 'raw', '2026-10-05', 'raw', 2)"
+            // Balanced in the end, but its lines come in two statements.
+            refused("LX001", "one statement must insert all of them (this one has 1)", [
+                header,
+                "INSERT INTO ledger.journal_line VALUES (900, 1, '101000', 'FIN-DL', NULL, 'debit', 500, 'USD')",
+                "INSERT INTO ledger.journal_line VALUES (900, 2, '251000', 'FIN-DL', NULL, 'credit', 500, 'USD')",
+            ])
+            // Two lines, but numbered past the declared count.
+            refused("LX001", "declares 2 lines numbered 1 to 2", [
+                header,
+                "INSERT INTO ledger.journal_line VALUES (900, 1, '101000', 'FIN-DL', NULL, 'debit', 500, 'USD'), (900, 3, '251000', 'FIN-DL', NULL, 'credit', 500, 'USD')",
+            ])
+            // A header without lines, found at commit.
+            refused("LX001", "declares 2 lines but has none", [header])
+            // Who recorded an entry, and when, is the server's to say.
+            refused("LX006", "the server sets them", [
+                "INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count, recorded_by) VALUES ('raw', '2026-10-05', 'raw', 2, 'someone else')"
+            ])
+            refused("LX006", "the server sets them", [
+                "INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count, recorded_at) VALUES ('raw', '2026-10-05', 'raw', 2, '2020-01-01')"
+            ])
+            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry") == 0)
+            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.balance_day") == 0)
+        }
+    }
+
     @Test func journalIsAppendOnlyEvenForItsOwner() throws {
         try withLedger { (store, _) throws in
             let posted = try store.post(entry("ev", "2026-10-05", borrow[0], borrow[1]))
