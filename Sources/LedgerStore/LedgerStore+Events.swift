@@ -44,23 +44,43 @@ extension LedgerStore {
     @discardableResult
     public func record(_ events: [(location: String, event: Event)], file: String, progress: ((Int) -> Void)? = nil) throws -> [PostResult] {
         let ordered = events.enumerated().sorted { ($0.element.event.date, $0.offset) < ($1.element.event.date, $1.offset) }.map(\.element)
+        return try record(ordered: ordered, file: file, progress: progress)
+    }
+
+    /// Records events already in the order they apply (an `EventFile`, say), all or nothing. The
+    /// events are read three times (their ids, their funds, then each in turn), never kept.
+    @discardableResult
+    public func record<C: Collection>(ordered events: C, file: String, progress: ((Int) -> Void)? = nil) throws -> [PostResult]
+    where C.Element == (location: String, event: Event) {
         let chart = try self.chart()
         return try connection.transaction { tx in
             let context = try EventContext(tx, chart: chart)
-            // Which of the file's ids exist already: one query, then only those are compared.
+            // Which of the file's ids exist already (a query per 10,000) or come twice in it: only
+            // those are compared with what is recorded.
             var known: Set<String> = []
-            for chunk in stride(from: 0, to: ordered.count, by: 10_000) {
-                let ids = ordered[chunk..<min(chunk + 10_000, ordered.count)].map(\.event.id)
+            var seen: Set<String> = []
+            var repeated: Set<String> = []
+            var ids: [String] = []
+            func findKnown() throws {
                 let json = String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)
                 for row in try tx.query("SELECT event_key FROM ledger.journal_entry WHERE event_key IN (SELECT jsonb_array_elements_text(\(json)::jsonb))") {
                     known.insert(try row.decode(at: 0))
                 }
+                ids.removeAll(keepingCapacity: true)
             }
+            for item in events {
+                ids.append(item.event.id)
+                if !seen.insert(item.event.id).inserted { repeated.insert(item.event.id) }
+                if ids.count == 10_000 { try findKnown() }
+            }
+            try findKnown()
+            seen = []
             context.knownKeys = known
+            context.repeatedKeys = repeated
             // Every fund the file touches, locked now in one order: two files that share a fund
             // (and so any facility) serialize here instead of deadlocking later.
             var funds: Set<String> = []
-            for item in ordered {
+            for item in events {
                 if let id = item.event.facilityID, let f = context.facilities[id] {
                     funds.insert("\(f.instrument.fund)|\(f.currency.code)")
                 } else if let fund = item.event.fund, let currency = item.event.currency {
@@ -68,11 +88,25 @@ extension LedgerStore {
                 }
             }
             try context.lockFunds(funds)
-            // Checked one by one in order, written a few hundred at a time.
+            // Checked one by one in order, written a few thousand at a time.
             context.batching = true
             var results: [PostResult] = []
-            for (i, item) in ordered.enumerated() {
-                do { results.append(try context.record(item.event, accrual: nil)) } catch let error as PostgresError
+            var waiting: [String: Int] = [:]  // key of a queued entry -> its result
+            func flush(upTo location: String) throws {
+                do {
+                    try context.flush()
+                    for (key, id) in context.takeWritten() { if let i = waiting[key] { results[i].entryID = id } }
+                } catch let error as LedgerError {
+                    throw LocatedError(file: file, location: location, underlying: error)
+                }
+                waiting.removeAll(keepingCapacity: true)
+            }
+            for item in events {
+                do {
+                    let result = try context.record(item.event, accrual: nil)
+                    if result.status == .created && result.entryID == 0 { waiting[result.eventKey] = results.count }
+                    results.append(result)
+                } catch let error as PostgresError
                     where error.kind != .statement || !(error.code?.rawValue.hasPrefix("22") == true || error.code?.rawValue.hasPrefix("23") == true)
                 {
                     // Not about this row's data (a lost connection, a retryable failure, a missing
@@ -81,17 +115,11 @@ extension LedgerStore {
                 } catch {
                     throw LocatedError(file: file, location: item.location, underlying: error)
                 }
-                if context.pending.count >= EventContext.batchSize {
-                    do { try context.flush() } catch let error as LedgerError { throw LocatedError(file: file, location: "the rows up to \(item.location)", underlying: error) }
-                }
-                progress?(i + 1)
+                if context.pending.count >= EventContext.batchSize { try flush(upTo: "the rows up to \(item.location)") }
+                progress?(results.count)
             }
-            do { try context.flush() } catch let error as LedgerError { throw LocatedError(file: file, location: "the last rows", underlying: error) }
-            return results.map { r in
-                var r = r
-                if r.status == .created, r.entryID == 0 { r.entryID = context.writtenIDs[r.eventKey] ?? 0 }
-                return r
-            }
+            try flush(upTo: "the last rows")
+            return results
         }
     }
 
@@ -134,9 +162,10 @@ extension LedgerStore {
                 if context.pending.count >= EventContext.batchSize { try context.flush() }
             }
             try context.flush()
+            let written = context.takeWritten()
             return results.map { r in
                 var r = r
-                if r.status == .created, r.entryID == 0 { r.entryID = context.writtenIDs["accrual:\(r.facilityID):\(month)"] }
+                if r.status == .created, r.entryID == 0 { r.entryID = written["accrual:\(r.facilityID):\(month)"] }
                 return r
             }
         }
@@ -153,8 +182,13 @@ final class EventContext {
     let fxRates: [String: [Step<ExactDecimal>]]
     /// Every facility's position, kept current as events are recorded (limits need them all).
     var positions: [String: FacilityPosition] = [:]
-    /// Facilities sorted by id (the order exposure rows are in).
+    /// Facilities sorted by id, and those not in USD.
     let sortedFacilities: [Facility]
+    let foreignFacilities: [Facility]
+    /// The exposure sums of the USD facilities, kept current by `setPosition`; the others' for
+    /// the last date asked, until one of them changes.
+    var usdTotals = ExposureTotals()
+    var foreignTotals: (date: CivilDate, totals: ExposureTotals)?
     /// What this transaction has locked, and so may read once and then keep current itself: the
     /// advisory locks it holds, facilities' positions and accrual ends, control-account balances.
     var lockedFunds: Set<String> = []
@@ -163,16 +197,19 @@ final class EventContext {
     var controlBalances: [String: Int64] = [:]
     /// Event ids already in the journal (for a batch: found in one query); nil = ask per event.
     var knownKeys: Set<String>?
+    /// The ids that come more than once in a batch: those recorded are added to `knownKeys`
+    /// (nil: every one recorded is).
+    var repeatedKeys: Set<String>?
     /// Principal (135000) by day, per locked facility, when read for many at once (month-end).
     var principalSteps: [String: [Step<Int64>]] = [:]
     /// Rate resets per index, read once.
     var resets: [String: [RateReset]] = [:]
     /// With `batching`, checked entries wait here and are written together by `flush()`
-    /// (`ledger.post_entries`), their ids then found in `writtenIDs`.
+    /// (`ledger.post_entries`); their ids wait in `written` until `takeWritten()`.
     var batching = false
     var pending: [(entry: NewEntry, event: EventRow)] = []
     var pendingKeys: Set<String> = []
-    var writtenIDs: [String: Int64] = [:]
+    private var written: [String: Int64] = [:]
     static let batchSize = 5_000
 
     init(_ tx: Connection, chart: LedgerStore.Chart) throws {
@@ -184,22 +221,47 @@ final class EventContext {
         limitConfigs = try LedgerStore.limitConfigs(tx)
         fxRates = try LedgerStore.fxRates(tx)
         sortedFacilities = facilities.values.sorted { $0.id < $1.id }
+        foreignFacilities = sortedFacilities.filter { $0.currency.code != "USD" }
         for id in facilities.keys { positions[id] = FacilityPosition() }
         positions.merge(try readPositions(nil)) { $1 }
+        for f in sortedFacilities where f.currency.code == "USD" {
+            usdTotals.add(try exposureRow(f, positions[f.id] ?? FacilityPosition(), on: nil, for: "limits"))
+        }
     }
 
-    /// Every facility's exposure row in USD on `date` (FX: the latest rate on or before it).
-    func exposureRows(on date: CivilDate, for eventKey: String = "limits") throws -> [ExposureRow] {
-        try sortedFacilities.map { try exposureRow($0, positions[$0.id] ?? FacilityPosition(), on: date, for: eventKey) }
+    /// Sets a facility's position, keeping the exposure sums current.
+    func setPosition(_ id: String, _ p: FacilityPosition) throws {
+        if let f = facilities[id] {
+            if f.currency.code == "USD" {
+                let old = try exposureRow(f, positions[id] ?? FacilityPosition(), on: nil, for: "limits")
+                usdTotals = usdTotals.replacing(old, with: try exposureRow(f, p, on: nil, for: "limits"))
+            } else {
+                foreignTotals = nil
+            }
+        }
+        positions[id] = p
     }
 
-    func exposureRow(_ f: Facility, _ p: FacilityPosition, on date: CivilDate, for eventKey: String) throws -> ExposureRow {
-        let rate = f.currency.code == "USD" ? nil : Accrual.value(of: fxRates[f.currency.code] ?? [], on: date)
+    /// The sums of every facility's exposure row in USD on `date`: USD facilities' kept as events
+    /// are recorded, the others' converted at the date's rates (and kept for that date).
+    func totals(on date: CivilDate, for eventKey: String = "limits") throws -> ExposureTotals {
+        if foreignFacilities.isEmpty { return usdTotals }
+        if let cached = foreignTotals, cached.date == date { return usdTotals + cached.totals }
+        var sums = ExposureTotals()
+        for f in foreignFacilities { sums.add(try exposureRow(f, positions[f.id] ?? FacilityPosition(), on: date, for: eventKey)) }
+        foreignTotals = (date, sums)
+        return usdTotals + sums
+    }
+
+    /// A facility's exposure row in USD on `date` (FX: the latest rate on or before it); a USD
+    /// facility's needs no date (nil).
+    func exposureRow(_ f: Facility, _ p: FacilityPosition, on date: CivilDate?, for eventKey: String) throws -> ExposureRow {
+        let rate = f.currency.code == "USD" ? nil : date.flatMap { Accrual.value(of: fxRates[f.currency.code] ?? [], on: $0) }
         func usd(_ amount: Int64) throws -> Int64 {
             guard let v = Limits.usd(amount, currency: f.currency, usdPerUnit: rate) else {
                 throw LedgerError.businessRule(
                     eventKey: eventKey, rule: "exposure in USD",
-                    detail: "facility \(f.id) is in \(f.currency.code) and there is no \(f.currency.code) rate on or before \(date): import fx-rates first")
+                    detail: "facility \(f.id) is in \(f.currency.code) and there is no \(f.currency.code) rate on or before \(date.map(\.description) ?? "its date"): import fx-rates first")
             }
             return v
         }
@@ -279,7 +341,7 @@ final class EventContext {
         }
         let steps = try readPrincipalSteps(nil)
         for id in ids {
-            positions[id] = fresh[id] ?? FacilityPosition()
+            try setPosition(id, fresh[id] ?? FacilityPosition())
             accruedTo[id] = .some(ends[id])
             principalSteps[id] = steps[id] ?? []
         }
@@ -364,7 +426,7 @@ final class EventContext {
         }
         if let facility, !lockedFacilities.contains(facility.id) {
             try tx.execute("SELECT pg_advisory_xact_lock(7306004, hashtext(\(facility.id)))")
-            positions[facility.id] = try self.position(facility.id)
+            try setPosition(facility.id, try self.position(facility.id))
             lockedFacilities.insert(facility.id)
         }
 
@@ -409,12 +471,11 @@ final class EventContext {
                 || next.obligated - next.deobligated > position.obligated - position.deobligated
             {
                 let configs = Limits.inEffect(limitConfigs, on: event.date)
-                var rows = try exposureRows(on: event.date, for: key)
-                let before = Limits.evaluate(configs, rows)
-                if let i = sortedFacilities.firstIndex(where: { $0.id == facility.id }) {
-                    rows[i] = try exposureRow(facility, next, on: event.date, for: key)
-                }
-                let afterStatus = Limits.evaluate(configs, rows)
+                let totals = try self.totals(on: event.date, for: key)
+                let rowBefore = try exposureRow(facility, position, on: event.date, for: key)
+                let rowAfter = try exposureRow(facility, next, on: event.date, for: key)
+                let before = Limits.evaluate(configs, totals, only: rowBefore)
+                let afterStatus = Limits.evaluate(configs, totals.replacing(rowBefore, with: rowAfter), only: rowAfter)
                 for crossing in Limits.crossings(before: before, after: afterStatus) {
                     let detail = "\(crossing.limit): \(usd(crossing.used)) would be used of a cap of \(usd(crossing.cap)), \(usd(crossing.used - crossing.cap)) over"
                     if crossing.severity == .block {
@@ -442,9 +503,9 @@ final class EventContext {
                 throw LedgerError.periodClosed(month: YearMonth(event.date).description, eventKey: key)
             }
         }
-        knownKeys?.insert(key)
+        if repeatedKeys?.contains(key) ?? true { knownKeys?.insert(key) }
         if let facility, let after {
-            positions[facility.id] = after
+            try setPosition(facility.id, after)
             if after.principal != position.principal { principalSteps[facility.id] = nil }
         }
         if event.type == .accrue, let facility, let to = accrual?.to { accruedTo[facility.id] = to }
@@ -456,6 +517,12 @@ final class EventContext {
     }
 
     private func usd(_ minor: Int64) -> String { Money(minorUnits: minor, currency: .usd).formatted + " USD" }
+
+    /// The ids of the entries written since the last call, by event key.
+    func takeWritten() -> [String: Int64] {
+        defer { written.removeAll(keepingCapacity: true) }
+        return written
+    }
 
     /// Writes the waiting entries in one call and notes their ids. Everything was checked before
     /// they were queued; the database checks them again.
@@ -471,7 +538,7 @@ final class EventContext {
         let json = String(decoding: try JSONEncoder().encode(items), as: UTF8.self)
         do {
             for row in try tx.query("SELECT out_key, out_id FROM ledger.post_entries(\(json)::jsonb)") {
-                writtenIDs[try row.decode(at: 0)] = try row.decode(at: 1)
+                written[try row.decode(at: 0)] = try row.decode(at: 1)
             }
         } catch let error as PostgresError where error.code?.rawValue == "LX002" {
             throw LedgerError.periodClosed(month: "of an entry in this batch", eventKey: pending.first?.entry.eventKey ?? "")

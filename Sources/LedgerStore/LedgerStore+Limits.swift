@@ -72,7 +72,7 @@ extension LedgerStore {
         let chart = try self.chart()
         return try connection.transaction(.repeatableRead, readOnly: true) { tx in
             let context = try EventContext(tx, chart: chart)
-            return Limits.evaluate(Limits.inEffect(context.limitConfigs, on: date), try context.exposureRows(on: date))
+            return Limits.evaluate(Limits.inEffect(context.limitConfigs, on: date), try context.totals(on: date))
         }
     }
 }

@@ -14,7 +14,7 @@ import Synchronization
 struct DfcBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dfc-bench", abstract: "Benchmarks for Scripts/bench (prints JSON).",
-        subcommands: [Post.self, Generate.self, LoadHistory.self, Balances.self, CopyBaseline.self])
+        subcommands: [Post.self, Generate.self, LoadHistory.self, Balances.self, CopyBaseline.self, IndexCeiling.self])
 }
 
 func emit(_ fields: [String: Any]) {
@@ -91,9 +91,11 @@ struct Generate: ParsableCommand {
     @Option var out: String
 
     func run() throws {
+        // $100 billion obligated in all, whatever the number of facilities: under the MCL.
+        let obligation = 100_000_000_000 / max(facilities, 1)
         var csv = "facility_id,name,counterparty,instrument,authority,executive_order,country,state,naics,minerals,cohort_fy,currency,obligated,rate,day_count,frequency,amortization,first_payment,maturity,grace_months\n"
         for f in 0..<facilities {
-            csv += "B\(f),Bench loan \(f),Obligor \(f % 97),direct-loan,BUILD-9621,EO 14241 (2025-03-20),US,NV,331410,graphite,2026,USD,100000000.00,5%,act-360,quarterly,level-payment,2027-03-31,2035-12-31,0\n"
+            csv += "B\(f),Bench loan \(f),Obligor \(f % 97),direct-loan,BUILD-9621,EO 14241 (2025-03-20),US,NV,331410,graphite,2026,USD,\(obligation).00,5%,act-360,quarterly,level-payment,2027-03-31,2035-12-31,0\n"
         }
         try csv.write(toFile: out + "/facilities.csv", atomically: true, encoding: .utf8)
 
@@ -104,14 +106,14 @@ struct Generate: ParsableCommand {
             handle.write(Data(buffer.utf8))
             buffer.removeAll(keepingCapacity: true)
         }
-        let total = Int64(facilities) * 100_000_000
+        let total = Int64(facilities) * Int64(obligation)
         for (i, type) in ["borrowing-authority", "apportion", "allot"].enumerated() {
             buffer += "fund-\(i),2026-10-01,,FIN-DL,\(type),\(total).00,USD,,\n"
         }
         buffer += "fund-borrow,2026-10-01,,FIN-DL,borrow,\(total).00,USD,,\n"
         var written = 4
         for f in 0..<facilities where written < events {
-            buffer += "o-\(f),2026-10-01,B\(f),,obligate,100000000.00,,,\n"
+            buffer += "o-\(f),2026-10-01,B\(f),,obligate,\(obligation).00,,,\n"
             written += 1
         }
         // Disbursements of 1.00–9.99 and repayments of principal, dated through October
@@ -253,5 +255,39 @@ struct CopyBaseline: ParsableCommand {
         let elapsed = elapsedSeconds(since: start)
         try db.execute(unsafeSQL: "DROP TABLE bench_copy")
         emit(["rows": copied, "seconds": elapsed, "rows_per_second": Double(copied) / elapsed])
+    }
+}
+
+/// What the journal's own indexes cost: the imported entries, lines and events inserted again,
+/// in one transaction, into copies of their tables with the same indexes and nothing else (no
+/// triggers, no foreign keys, no balances, no client). No import through those tables can be
+/// faster than this on the same cluster.
+struct IndexCeiling: ParsableCommand {
+    @Option var conninfo: String
+
+    func run() throws {
+        let db = try Connection(conninfo: conninfo)
+        try db.execute(unsafeSQL: """
+            SET client_min_messages = warning;
+            DROP SCHEMA IF EXISTS bench_ceiling CASCADE;
+            CREATE SCHEMA bench_ceiling;
+            CREATE TABLE bench_ceiling.journal_entry (LIKE ledger.journal_entry INCLUDING INDEXES);
+            CREATE TABLE bench_ceiling.journal_line (LIKE ledger.journal_line INCLUDING INDEXES);
+            CREATE TABLE bench_ceiling.event (LIKE ledger.event INCLUDING INDEXES);
+            """)
+        let lines = try db.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_line") ?? 0
+        // Read once first, so that both runs find the source in memory.
+        try db.execute(unsafeSQL: "SELECT count(*) FROM ledger.journal_entry; SELECT count(*) FROM ledger.event")
+        let start = DispatchTime.now()
+        try db.execute(unsafeSQL: """
+            BEGIN;
+            INSERT INTO bench_ceiling.journal_entry SELECT * FROM ledger.journal_entry ORDER BY entry_id;
+            INSERT INTO bench_ceiling.journal_line SELECT * FROM ledger.journal_line ORDER BY entry_id, line_no;
+            INSERT INTO bench_ceiling.event SELECT * FROM ledger.event ORDER BY entry_id;
+            COMMIT;
+            """)
+        let elapsed = elapsedSeconds(since: start)
+        try db.execute(unsafeSQL: "DROP SCHEMA bench_ceiling CASCADE")
+        emit(["lines": lines, "seconds": elapsed, "lines_per_second": Double(lines) / elapsed])
     }
 }

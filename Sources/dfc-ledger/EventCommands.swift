@@ -55,19 +55,14 @@ extension Import {
         @OptionGroup var output: TableFormatOption
 
         func run() throws {
-            let table = try CSVTable(
-                try readInputFile(file, limit: 1 << 30), file: file, required: Event.columns.filter { !Event.optionalColumns.contains($0) },
-                optional: Event.optionalColumns)
+            let bytes = try readInputFile(file, limit: 1 << 30)
             let store = try database.store()
             let currencies = Dictionary(uniqueKeysWithValues: try store.facilities().map { ($0.id, $0.currency) })
-            var events: [(location: String, event: Event)] = []
-            for record in table.records {
-                let fields = Dictionary(uniqueKeysWithValues: Event.columns.map { ($0, table.value(record, $0)) })
-                let location = "row \(record.row)"
-                events.append((location, try Event.parse(fields, currencyOf: { currencies[$0] }, file: file, location: location)))
-            }
+            // Every row checked now; the events themselves are read again from the bytes as they
+            // are recorded, so memory follows the file's size, not the number of events.
+            let events = try EventFile(bytes, file: file, currencies: currencies)
             let total = events.count
-            let results = try store.record(events, file: file) { done in
+            let results = try store.record(ordered: events, file: file) { done in
                 if total > 1000 && (done % 1000 == 0 || done == total) {
                     FileHandle.standardError.write(Data("import events: \(done) of \(total)\n".utf8))
                 }

@@ -33,6 +33,31 @@ import Testing
     }
 }
 
+@Suite struct EventFileTests {
+    /// Events come out by date, then file order, each read again from the bytes at its offset:
+    /// rows with quoted line breaks and CRLF keep their own row numbers and fields.
+    @Test func givesEventsInDateThenFileOrderReadAgainFromTheBytes() throws {
+        let text = "\u{FEFF}event_id,date,facility_id,type,amount,memo\r\n"
+            + "c,2026-10-03,L1,disburse,3.00,\"two\nlines\"\r\n"
+            + "a,2026-10-01,L1,obligate,100.00,\r\n"
+            + "\r\n"
+            + "d,2026-10-03,L1,disburse,4.00,\"say \"\"hi\"\"\"\r\n"
+            + "b,2026-10-02,L1,disburse,2.00,"
+        let file = try EventFile(Array(text.utf8), file: "e.csv", currencies: ["L1": .usd])
+        #expect(file.map(\.event.id) == ["a", "b", "c", "d"])
+        #expect(file.map(\.location) == ["row 4", "row 7", "row 2", "row 6"])
+        #expect(file.map(\.event.memo) == ["", "", "two\nlines", "say \"hi\""])
+        #expect(file[3].event.amount == 400)
+    }
+
+    @Test func aBadRowIsNamedWhenTheFileIsRead() {
+        let text = "event_id,date,facility_id,type,amount\na,2026-10-01,L1,obligate,1.00\nb,2026-13-01,L1,disburse,1.00\n"
+        #expect {
+            _ = try EventFile(Array(text.utf8), file: "e.csv", currencies: ["L1": .usd])
+        } throws: { ($0 as? InputError)?.description.contains("row 3") == true }
+    }
+}
+
 @Suite struct FacilityParseTests {
     static let minerals: [String: [String]] = ["graphite": ["USGS-2022", "USGS-2025"], "gold": ["EO-14241"], "copper": ["USGS-2025"]]
 

@@ -47,4 +47,47 @@ import Testing
         let after = Limits.evaluate(now, [row("a", .directLoan, country: "US", exposure: 6_500), row("b", .equity, country: "AU", exposure: 4_000)])
         #expect(Limits.crossings(before: status, after: after).map(\.limit) == ["country:US"], "only what the event increased")
     }
+
+    /// The sums kept event by event give the crossings a full evaluation over every row gives,
+    /// for random portfolios and random changes to one facility at a time.
+    @Test func keptSumsFindTheCrossingsOfAFullEvaluation() {
+        var rng = SystemRandomNumberGenerator()
+        let configs = [
+            LimitConfig(id: "mcl", effectiveFrom: CivilDate(iso: "2020-01-01")!, kind: .mcl, amount: 60_000, share: nil, severity: .block),
+            LimitConfig(id: "equity", effectiveFrom: CivilDate(iso: "2020-01-01")!, kind: .equityShare, amount: nil, share: ExactDecimal("30%"), severity: .block),
+            LimitConfig(id: "s302", effectiveFrom: CivilDate(iso: "2020-01-01")!, kind: .dpa302Shortfall, amount: 9_000, share: nil, severity: .warn),
+            LimitConfig(id: "country", effectiveFrom: CivilDate(iso: "2020-01-01")!, kind: .countryShare, amount: nil, share: ExactDecimal("40%"), severity: .warn),
+            LimitConfig(id: "mineral", effectiveFrom: CivilDate(iso: "2020-01-01")!, kind: .mineralShare, amount: nil, share: ExactDecimal("35%"), severity: .block),
+            LimitConfig(id: "obligor", effectiveFrom: CivilDate(iso: "2020-01-01")!, kind: .obligorShare, scope: "Co 1", amount: nil, share: ExactDecimal("10%"), severity: .warn),
+        ]
+        func random(_ i: Int) -> ExposureRow {
+            let instruments: [Instrument] = [.directLoan, .equity, .loanGuarantee, .purchaseCommitment, .grant]
+            let authorities: [Authority] = [.dpa302, .dpa303, .build9621]
+            return ExposureRow(
+                facilityID: "f\(i)", instrument: instruments.randomElement(using: &rng)!, authority: authorities.randomElement(using: &rng)!,
+                country: ["US", "CA", "AU"].randomElement(using: &rng)!, primaryMineral: ["graphite", "lithium", "cobalt"].randomElement(using: &rng)!,
+                obligor: "Co \(Int.random(in: 0..<4, using: &rng))", shortfall: ["", "s1", "s2"].randomElement(using: &rng)!,
+                exposure: Int64.random(in: 0...8_000, using: &rng), netObligation: Int64.random(in: 0...8_000, using: &rng))
+        }
+        for _ in 0..<100 {
+            var rows = (0..<12).map(random)
+            var totals = ExposureTotals(rows)
+            for _ in 0..<20 {
+                let i = Int.random(in: 0..<rows.count, using: &rng)
+                var changed = rows[i]
+                changed.exposure = Int64.random(in: 0...12_000, using: &rng)
+                changed.netObligation = Int64.random(in: 0...12_000, using: &rng)
+                var after = rows
+                after[i] = changed
+                let full = Limits.crossings(before: Limits.evaluate(configs, rows), after: Limits.evaluate(configs, after))
+                let next = totals.replacing(rows[i], with: changed)
+                let kept = Limits.crossings(
+                    before: Limits.evaluate(configs, totals, only: rows[i]), after: Limits.evaluate(configs, next, only: changed))
+                #expect(kept == full)
+                #expect(next == ExposureTotals(after), "the same sums as adding every row again")
+                rows = after
+                totals = next
+            }
+        }
+    }
 }

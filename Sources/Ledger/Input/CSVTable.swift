@@ -18,10 +18,56 @@ public struct CSVTable: Sendable {
 
     /// Parses `bytes`; `required` columns must be present, `optional` ones may be; no others.
     public init(_ bytes: [UInt8], file: String, required: [String], optional: [String] = []) throws(InputError) {
+        let reader = try CSVReader(bytes, file: file, required: required, optional: optional)
+        var records: [Record] = []
+        do {
+            try reader.forEachRecord { record, _ in
+                records.append(record)
+                return true
+            }
+        } catch let error as InputError {
+            throw error
+        } catch {
+            preconditionFailure("only the reader throws here: \(error)")
+        }
         self.file = file
-        var parsed = try Self.parse(bytes, file: file)
-        guard !parsed.isEmpty else { throw InputError(file: file, field: "header", value: "", reason: "the file is empty: a header row is required") }
-        let header = parsed.removeFirst()
+        self.columns = reader.columns
+        self.records = records
+        self.index = reader.index
+    }
+
+    /// The value of `column` in `record` ("" when the column is optional and absent).
+    public func value(_ record: Record, _ column: String) -> String {
+        guard let i = index[column] else { return "" }
+        return record.fields[i]
+    }
+
+    public func hasColumn(_ column: String) -> Bool { index[column] != nil }
+}
+
+/// The same reader, one record at a time: the header is checked when it is made, records are
+/// parsed as they are asked for (each with the byte offset it starts at, to read it again), so a
+/// large file never has every record in memory at once.
+public struct CSVReader: Sendable {
+    public let file: String
+    public let columns: [String]
+    let index: [String: Int]
+    let bytes: [UInt8]
+    /// Where the first record starts: its byte offset and its row.
+    let start: (offset: Int, row: Int)
+
+    public init(_ input: [UInt8], file: String, required: [String], optional: [String] = []) throws(InputError) {
+        self.file = file
+        bytes = input
+        let bom = input.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var header: CSVTable.Record?
+        var next = (offset: bom, row: 1)
+        try Self.scan(input, from: next.offset, row: 1, file: file) { record, _, end in
+            header = record
+            next = end
+            return false
+        }
+        guard let header else { throw InputError(file: file, field: "header", value: "", reason: "the file is empty: a header row is required") }
         var index: [String: Int] = [:]
         for (i, raw) in header.fields.enumerated() {
             let name = raw.trimmingSpaces
@@ -35,32 +81,68 @@ public struct CSVTable: Sendable {
         for name in required where index[name] == nil {
             throw InputError(file: file, location: "row 1", field: name, value: "", reason: "the required column is missing")
         }
-        for record in parsed where record.fields.count != header.fields.count {
-            throw InputError(
-                file: file, location: "row \(record.row)", field: "record", value: "\(record.fields.count) fields",
-                reason: "the header has \(header.fields.count) columns")
-        }
         self.columns = header.fields.map(\.trimmingSpaces)
-        self.records = parsed
         self.index = index
+        self.start = next
     }
 
     /// The value of `column` in `record` ("" when the column is optional and absent).
-    public func value(_ record: Record, _ column: String) -> String {
+    public func value(_ record: CSVTable.Record, _ column: String) -> String {
         guard let i = index[column] else { return "" }
         return record.fields[i]
     }
 
-    public func hasColumn(_ column: String) -> Bool { index[column] != nil }
+    /// Calls `body` with each record after the header and the byte offset it starts at, in file
+    /// order, until it returns false. A record without the header's number of fields is an error.
+    public func forEachRecord(_ body: (CSVTable.Record, _ offset: Int) throws -> Bool) throws {
+        try forEachRecord(from: start.offset, row: start.row, body)
+    }
 
-    static func parse(_ input: [UInt8], file: String) throws(InputError) -> [Record] {
-        var bytes = input[...]
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        var records: [Record] = []
+    /// The record that starts at `offset` (one `forEachRecord` gave, with its row).
+    public func record(at offset: Int, row: Int) throws(InputError) -> CSVTable.Record? {
+        var found: CSVTable.Record?
+        try Self.scan(bytes, from: offset, row: row, file: file) { record, _, _ in
+            found = record
+            return false
+        }
+        if let found { try checkWidth(found) }
+        return found
+    }
+
+    private func forEachRecord(from offset: Int, row: Int, _ body: (CSVTable.Record, _ offset: Int) throws -> Bool) throws {
+        var failure: (any Error)?
+        try Self.scan(bytes, from: offset, row: row, file: file) { record, at, _ in
+            do {
+                try checkWidth(record)
+                return try body(record, at)
+            } catch {
+                failure = error
+                return false
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    private func checkWidth(_ record: CSVTable.Record) throws(InputError) {
+        guard record.fields.count == columns.count else {
+            throw InputError(
+                file: file, location: "row \(record.row)", field: "record", value: "\(record.fields.count) fields",
+                reason: "the header has \(columns.count) columns")
+        }
+    }
+
+    /// The parser: from byte `offset` (the start of a record on file line `row`), each record with
+    /// its start offset and where the next one starts, until `body` returns false.
+    static func scan(
+        _ input: [UInt8], from offset: Int, row: Int, file: String,
+        _ body: (CSVTable.Record, _ offset: Int, _ next: (offset: Int, row: Int)) throws(InputError) -> Bool
+    ) throws(InputError) {
+        let bytes = input[offset...]
         var fields: [String] = []
         var field: [UInt8] = []
-        var line = 1
-        var recordStart = 1
+        var line = row
+        var recordStart = row
+        var recordOffset = offset
         var i = bytes.startIndex
         let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
 
@@ -70,12 +152,18 @@ public struct CSVTable: Sendable {
             }
             return s
         }
-        func endRecord() throws(InputError) {
+        /// Ends the record before `next`; false when `body` says stop.
+        func endRecord(next: Int, nextRow: Int) throws(InputError) -> Bool {
             fields.append(try text(field))
             field.removeAll(keepingCapacity: true)
             // A blank line is no record.
-            if !(fields.count == 1 && fields[0].isEmpty) { records.append(Record(row: recordStart, fields: fields)) }
+            var go = true
+            if !(fields.count == 1 && fields[0].isEmpty) {
+                go = try body(CSVTable.Record(row: recordStart, fields: fields), recordOffset, (next, nextRow))
+            }
             fields.removeAll(keepingCapacity: true)
+            recordOffset = next
+            return go
         }
 
         while i < bytes.endIndex {
@@ -110,23 +198,16 @@ public struct CSVTable: Sendable {
                         file: file, location: "row \(recordStart)", field: "column \(fields.count + 1)", value: String(decoding: field, as: UTF8.self),
                         reason: "text follows the closing quote")
                 }
-                // An empty quoted field must still count as a field.
-                if field.isEmpty { field = [] }
                 continue
             }
             switch b {
             case comma:
                 fields.append(try text(field))
                 field.removeAll(keepingCapacity: true)
-            case cr:
-                let next = bytes.index(after: i)
-                if next < bytes.endIndex && bytes[next] == lf { i = next }
-                try endRecord()
+            case cr, lf:
+                if b == cr, bytes.index(after: i) < bytes.endIndex, bytes[bytes.index(after: i)] == lf { i = bytes.index(after: i) }
                 line += 1
-                recordStart = line
-            case lf:
-                try endRecord()
-                line += 1
+                guard try endRecord(next: bytes.index(after: i), nextRow: line) else { return }
                 recordStart = line
             default:
                 if b == quote {
@@ -138,8 +219,7 @@ public struct CSVTable: Sendable {
             }
             i = bytes.index(after: i)
         }
-        if !field.isEmpty || !fields.isEmpty { try endRecord() }
-        return records
+        if !field.isEmpty || !fields.isEmpty { _ = try endRecord(next: bytes.endIndex, nextRow: line) }
     }
 }
 

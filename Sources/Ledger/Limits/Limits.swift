@@ -132,7 +132,14 @@ public enum Limits {
 
     /// Every limit's standing over `rows`, with `configs` already those in effect.
     public static func evaluate(_ configs: [LimitConfig], _ rows: [ExposureRow]) -> [LimitStatus] {
-        let total = rows.reduce(Int64(0)) { $0 + $1.exposure }
+        evaluate(configs, ExposureTotals(rows))
+    }
+
+    /// Every limit's standing from the sums of the rows. With `row`, only the limits whose use
+    /// that row is part of (the caps and totals, its shortfall, country, mineral and obligor):
+    /// what an event on that row's facility can change, in time that does not grow with the
+    /// number of facilities.
+    public static func evaluate(_ configs: [LimitConfig], _ totals: ExposureTotals, only row: ExposureRow? = nil) -> [LimitStatus] {
         let mclCap = configs.first { $0.kind == .mcl }?.amount
         func share(_ s: ExactDecimal, of base: Int64) -> Int64 {
             (try? (Rational(base) * Rational(s)).roundedHalfAwayFromZero()) ?? 0
@@ -141,28 +148,27 @@ public enum Limits {
             let over = used > cap
             return LimitStatus(limit: id, kind: c.kind, severity: c.severity, cap: cap, used: used, state: !over ? .ok : c.severity == .block ? .breach : .warn)
         }
+        /// The groups of `sums` to report: all of them, or only `row`'s.
+        func groups(_ sums: [String: Int64], _ key: String?) -> [(key: String, value: Int64)] {
+            guard row != nil else { return sums.sorted { $0.key < $1.key } }
+            guard let key, let value = sums[key] else { return [] }
+            return [(key, value)]
+        }
         var out: [LimitStatus] = []
         for c in configs {
             switch c.kind {
             case .mcl:
-                out.append(status(c.id, c, cap: c.amount ?? 0, used: total))
+                out.append(status(c.id, c, cap: c.amount ?? 0, used: totals.total))
             case .equityShare:
-                let equity = rows.filter { $0.instrument == .equity }.reduce(Int64(0)) { $0 + $1.exposure }
-                out.append(status(c.id, c, cap: share(c.share ?? ExactDecimal(significand: 0, scale: 0), of: total), used: equity))
+                out.append(status(c.id, c, cap: share(c.share ?? ExactDecimal(significand: 0, scale: 0), of: totals.total), used: totals.equity))
             case .dpa302Shortfall:
-                var byShortfall: [String: Int64] = [:]
-                for r in rows where r.authority == .dpa302 { byShortfall[r.shortfall, default: 0] += r.netObligation }
-                for (key, used) in byShortfall.sorted(by: { $0.key < $1.key }) {
+                for (key, used) in groups(totals.dpa302ByShortfall, row?.authority == .dpa302 ? row?.shortfall : nil) {
                     out.append(status("\(c.id):\(key)", c, cap: c.amount ?? 0, used: used))
                 }
             case .countryShare, .mineralShare, .obligorShare:
                 guard let mclCap, let s = c.share else { continue }
-                var byKey: [String: Int64] = [:]
-                for r in rows {
-                    let key = c.kind == .countryShare ? r.country : c.kind == .mineralShare ? r.primaryMineral : r.obligor
-                    if c.scope == "*" || c.scope == key { byKey[key, default: 0] += r.exposure }
-                }
-                for (key, used) in byKey.sorted(by: { $0.key < $1.key }) {
+                let sums = c.kind == .countryShare ? totals.byCountry : c.kind == .mineralShare ? totals.byMineral : totals.byObligor
+                for (key, used) in groups(sums, row.map { ExposureTotals.key(c.kind, $0) }) where c.scope == "*" || c.scope == key {
                     out.append(status("\(c.id):\(key)", c, cap: share(s, of: mclCap), used: used))
                 }
             }
@@ -175,5 +181,60 @@ public enum Limits {
     public static func crossings(before: [LimitStatus], after: [LimitStatus]) -> [LimitStatus] {
         let previous = Dictionary(before.map { ($0.limit, $0.used) }, uniquingKeysWith: { a, _ in a })
         return after.filter { $0.state != .ok && $0.used > (previous[$0.limit] ?? 0) }
+    }
+}
+
+/// The sums of exposure rows that the limits read (DOMAIN.md §2), kept by adding and removing
+/// rows: an event changes one facility's row, so the sums follow it without reading every
+/// facility again. A group appears once a row with its key has been added, as in the rows.
+public struct ExposureTotals: Sendable, Hashable {
+    public var total: Int64 = 0
+    public var equity: Int64 = 0
+    /// Net obligation of DPA Title III (§302) rows, by shortfall.
+    public var dpa302ByShortfall: [String: Int64] = [:]
+    public var byCountry: [String: Int64] = [:]
+    public var byMineral: [String: Int64] = [:]
+    public var byObligor: [String: Int64] = [:]
+
+    public init() {}
+
+    public init(_ rows: [ExposureRow]) {
+        for r in rows { add(r) }
+    }
+
+    /// The group a row belongs to for a concentration limit.
+    static func key(_ kind: LimitKind, _ row: ExposureRow) -> String {
+        kind == .countryShare ? row.country : kind == .mineralShare ? row.primaryMineral : row.obligor
+    }
+
+    public mutating func add(_ row: ExposureRow) { apply(row, 1) }
+    public mutating func remove(_ row: ExposureRow) { apply(row, -1) }
+
+    /// These sums with `row` in place of `old` (the same facility before and after an event).
+    public func replacing(_ old: ExposureRow, with row: ExposureRow) -> ExposureTotals {
+        var next = self
+        next.remove(old)
+        next.add(row)
+        return next
+    }
+
+    public static func + (a: ExposureTotals, b: ExposureTotals) -> ExposureTotals {
+        var sum = a
+        sum.total += b.total
+        sum.equity += b.equity
+        sum.dpa302ByShortfall.merge(b.dpa302ByShortfall, uniquingKeysWith: +)
+        sum.byCountry.merge(b.byCountry, uniquingKeysWith: +)
+        sum.byMineral.merge(b.byMineral, uniquingKeysWith: +)
+        sum.byObligor.merge(b.byObligor, uniquingKeysWith: +)
+        return sum
+    }
+
+    private mutating func apply(_ r: ExposureRow, _ sign: Int64) {
+        total += sign * r.exposure
+        if r.instrument == .equity { equity += sign * r.exposure }
+        if r.authority == .dpa302 { dpa302ByShortfall[r.shortfall, default: 0] += sign * r.netObligation }
+        byCountry[r.country, default: 0] += sign * r.exposure
+        byMineral[r.primaryMineral, default: 0] += sign * r.exposure
+        byObligor[r.obligor, default: 0] += sign * r.exposure
     }
 }
