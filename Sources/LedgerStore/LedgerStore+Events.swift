@@ -77,17 +77,21 @@ extension LedgerStore {
             seen = []
             context.knownKeys = known
             context.repeatedKeys = repeated
-            // Every fund the file touches, locked now in one order: two files that share a fund
-            // (and so any facility) serialize here instead of deadlocking later.
+            // Every fund and facility the file touches, locked now in one order (funds, then
+            // facilities): two files that share a fund serialize here instead of deadlocking
+            // later. What the facility locks protect is then read for all of them at once.
             var funds: Set<String> = []
+            var touched: [String: Facility] = [:]
             for item in events {
                 if let id = item.event.facilityID, let f = context.facilities[id] {
                     funds.insert("\(f.instrument.fund)|\(f.currency.code)")
+                    touched[id] = f
                 } else if let fund = item.event.fund, let currency = item.event.currency {
                     funds.insert("\(fund)|\(currency.code)")
                 }
             }
             try context.lockFunds(funds)
+            try context.lockAll(Array(touched.values))
             // Checked one by one in order, written a few thousand at a time.
             context.batching = true
             var results: [PostResult] = []
@@ -528,14 +532,12 @@ final class EventContext {
     /// they were queued; the database checks them again.
     func flush() throws {
         guard !pending.isEmpty else { return }
-        struct Item: Encodable {
-            var event_key: String, effective_date: String, description: String, lines: [LedgerStore.LineJSON], event: EventRow
+        var json = "["
+        for (i, p) in pending.enumerated() {
+            if i > 0 { json += "," }
+            PostingJSON.entry(p.entry, onConflictDoNothing: false, event: p.event, into: &json)
         }
-        let items = pending.map { p in
-            Item(event_key: p.entry.eventKey, effective_date: p.entry.effectiveDate.description, description: p.entry.description,
-                 lines: LedgerStore.lineJSON(p.entry), event: p.event)
-        }
-        let json = String(decoding: try JSONEncoder().encode(items), as: UTF8.self)
+        json += "]"
         do {
             for row in try tx.query("SELECT out_key, out_id FROM ledger.post_entries(\(json)::jsonb)") {
                 written[try row.decode(at: 0)] = try row.decode(at: 1)

@@ -176,6 +176,20 @@ func lines(_ store: LedgerStore, _ result: PostResult) throws -> [String] {
             // The same id twice in one file: the second is the same event, so it is "existing".
             let twice = try store.record([("row 2", ev("t", "2026-10-02", "LOAN", .fee, 100)), ("row 3", ev("t", "2026-10-02", "LOAN", .fee, 100))], file: "e.csv")
             #expect(twice.map(\.status) == [.created, .existing])
+            #expect(twice[0].entryID > 0 && twice[1].entryID == twice[0].entryID, "the first one's id, written before the second was compared")
+            // Text reaches the database as it was, through one event and through a batch.
+            let memo = "quote \" backslash \\ tab \t newline \n bell \u{7} é 😀 \u{1F}"
+            var tricky = ev("m1", "2026-10-02", "LOAN", .fee, 100)
+            tricky.memo = memo
+            tricky.reference = "ref/\"1\""
+            try store.record(tricky)
+            tricky.id = "m2"
+            try store.record([("row 2", tricky)], file: "e.csv")
+            for id in ["m1", "m2"] {
+                #expect(try store.connection.scalar(String.self, "SELECT memo FROM ledger.event WHERE event_id = \(id)") == memo)
+                #expect(try store.connection.scalar(String.self, "SELECT reference FROM ledger.event WHERE event_id = \(id)") == "ref/\"1\"")
+                #expect(try store.connection.scalar(String.self, "SELECT description FROM ledger.journal_entry WHERE event_key = \(id)")?.hasSuffix(memo) == true)
+            }
             let entries = try store.connection.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry")
             do {
                 try store.record([("row 2", ev("d1", "2026-10-02", "LOAN", .disburse, 50_000)), ("row 3", ev("d2", "2026-10-03", "LOAN", .disburse, 50_001))], file: "e.csv")
