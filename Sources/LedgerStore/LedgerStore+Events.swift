@@ -95,6 +95,7 @@ extension LedgerStore {
             // Checked one by one in order, written a few thousand at a time.
             context.batching = true
             var results: [PostResult] = []
+            results.reserveCapacity(events.count)  // no doubling (and no two copies at once) on a large file
             var waiting: [String: Int] = [:]  // key of a queued entry -> its result
             func flush(upTo location: String) throws {
                 do {

@@ -168,25 +168,29 @@ enum PostingJSON {
     /// An entry: {"event_key", "effective_date", "description", "reverses", "on_conflict_nothing",
     /// "lines": [...]}, with "event" when one is given (post_entries' items).
     static func entry(_ entry: NewEntry, onConflictDoNothing: Bool, event: EventRow?, into out: inout String) {
-        out += "{\"event_key\":"
-        string(entry.eventKey, into: &out)
-        out += ",\"effective_date\":\"\(entry.effectiveDate)\",\"description\":"
-        string(entry.description, into: &out)
-        out += ",\"reverses\":\(entry.reverses.map(String.init) ?? "null"),\"on_conflict_nothing\":\(onConflictDoNothing),\"lines\":["
+        var m = Members(&out)
+        m.text("event_key", entry.eventKey, &out)
+        m.text("effective_date", entry.effectiveDate.description, &out)
+        m.text("description", entry.description, &out)
+        m.raw("reverses", entry.reverses.map(String.init) ?? "null", &out)
+        m.raw("on_conflict_nothing", "\(onConflictDoNothing)", &out)
+        m.key("lines", &out)
+        out += "["
         for (i, l) in entry.lines.enumerated() {
-            out += i == 0 ? "{\"line_no\":\(i + 1),\"account\":" : ",{\"line_no\":\(i + 1),\"account\":"
-            string(l.account, into: &out)
-            out += ",\"fund\":"
-            string(l.fund, into: &out)
-            out += ",\"facility_id\":"
-            optional(l.facility, into: &out)
-            out += ",\"side\":\"\(l.side.rawValue)\",\"amount_minor\":\(l.amount.minorUnits),\"currency\":"
-            string(l.amount.currency.code, into: &out)
+            if i > 0 { out += "," }
+            var line = Members(&out)
+            line.raw("line_no", "\(i + 1)", &out)
+            line.text("account", l.account, &out)
+            line.text("fund", l.fund, &out)
+            line.text("facility_id", l.facility, &out)
+            line.text("side", l.side.rawValue, &out)
+            line.raw("amount_minor", "\(l.amount.minorUnits)", &out)
+            line.text("currency", l.amount.currency.code, &out)
             out += "}"
         }
         out += "]"
         if let event {
-            out += ",\"event\":"
+            m.key("event", &out)
             self.event(event, into: &out)
         }
         out += "}"
@@ -198,42 +202,48 @@ enum PostingJSON {
             out += "null"
             return
         }
-        out += "{\"event_id\":"
-        string(row.event_id, into: &out)
-        out += ",\"event_type\":"
-        string(row.event_type, into: &out)
-        out += ",\"facility_id\":"
-        optional(row.facility_id, into: &out)
-        out += ",\"fund\":"
-        string(row.fund, into: &out)
-        out += ",\"effective_date\":"
-        string(row.effective_date, into: &out)
-        out += ",\"amount_minor\":\(row.amount_minor.map(String.init) ?? "null"),\"currency\":"
-        string(row.currency, into: &out)
-        out += ",\"reference\":"
-        string(row.reference, into: &out)
-        out += ",\"memo\":"
-        string(row.memo, into: &out)
-        out += ",\"accrued_from\":"
-        optional(row.accrued_from, into: &out)
-        out += ",\"accrued_to\":"
-        optional(row.accrued_to, into: &out)
+        var m = Members(&out)
+        m.text("event_id", row.event_id, &out)
+        m.text("event_type", row.event_type, &out)
+        m.text("facility_id", row.facility_id, &out)
+        m.text("fund", row.fund, &out)
+        m.text("effective_date", row.effective_date, &out)
+        m.raw("amount_minor", row.amount_minor.map(String.init) ?? "null", &out)
+        m.text("currency", row.currency, &out)
+        m.text("reference", row.reference, &out)
+        m.text("memo", row.memo, &out)
+        m.text("accrued_from", row.accrued_from, &out)
+        m.text("accrued_to", row.accrued_to, &out)
         out += "}"
     }
 
-    static func optional(_ s: String?, into out: inout String) {
-        if let s { string(s, into: &out) } else { out += "null" }
+    /// Writes the members of one object: opens it, then "key":value pairs with their commas (the
+    /// caller closes it).
+    struct Members {
+        private var first = true
+
+        init(_ out: inout String) { out += "{" }
+
+        mutating func key(_ name: String, _ out: inout String) {
+            out += first ? "\"\(name)\":" : ",\"\(name)\":"
+            first = false
+        }
+
+        mutating func raw(_ name: String, _ value: String, _ out: inout String) {
+            key(name, &out)
+            out += value
+        }
+
+        mutating func text(_ name: String, _ value: String?, _ out: inout String) {
+            key(name, &out)
+            if let value { PostingJSON.string(value, into: &out) } else { out += "null" }
+        }
     }
 
     /// A JSON string: quote, backslash and every control character escaped; the rest as it is.
     static func string(_ s: String, into out: inout String) {
         out += "\""
-        var plain = true
-        for u in s.utf8 where u < 0x20 || u == 0x22 || u == 0x5C {
-            plain = false
-            break
-        }
-        if plain {
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
             out += s
         } else {
             for scalar in s.unicodeScalars {
