@@ -92,25 +92,18 @@ BEGIN
             bad.entry_id, bad.event_key, bad.line_count, bad.line_count, bad.n USING ERRCODE = 'LX001';
     END IF;
 
-    SELECT l.entry_id, a.account_set, l.currency,
+    -- Balanced per account set and per fund, in each currency: both groupings in one pass.
+    SELECT l.entry_id, a.account_set, l.fund, l.currency,
            sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END) AS difference INTO bad
       FROM new_lines l JOIN ledger.account a ON a.number = l.account
-     GROUP BY l.entry_id, a.account_set, l.currency
+     GROUP BY GROUPING SETS ((l.entry_id, a.account_set, l.currency), (l.entry_id, l.fund, l.currency))
     HAVING sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END) <> 0
-     ORDER BY 1 LIMIT 1;
-    IF FOUND THEN
+     ORDER BY l.entry_id, a.account_set IS NULL LIMIT 1;
+    IF FOUND AND bad.account_set IS NOT NULL THEN
         RAISE EXCEPTION 'entry % (%) does not balance: % % lines differ by % minor units (debits − credits)',
             bad.entry_id, (SELECT event_key FROM ledger.journal_entry WHERE entry_id = bad.entry_id), bad.account_set, bad.currency,
             bad.difference USING ERRCODE = 'LX001';
-    END IF;
-
-    SELECT l.entry_id, l.fund, l.currency,
-           sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END) AS difference INTO bad
-      FROM new_lines l
-     GROUP BY l.entry_id, l.fund, l.currency
-    HAVING sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END) <> 0
-     ORDER BY 1 LIMIT 1;
-    IF FOUND THEN
+    ELSIF FOUND THEN
         RAISE EXCEPTION 'entry % (%) does not balance within fund %: % lines differ by % minor units (debits − credits)',
             bad.entry_id, (SELECT event_key FROM ledger.journal_entry WHERE entry_id = bad.entry_id), bad.fund, bad.currency,
             bad.difference USING ERRCODE = 'LX001';

@@ -84,6 +84,15 @@ import Testing
                 header,
                 "INSERT INTO ledger.journal_line VALUES (900, 1, '101000', 'FIN-DL', NULL, 'debit', 500, 'USD'), (900, 3, '251000', 'FIN-DL', NULL, 'credit', 500, 'USD')",
             ])
+            // Balanced per account set but not per fund, and the other way round.
+            refused("LX001", "does not balance within fund FIN-DL: USD lines differ by 500", [
+                header,
+                "INSERT INTO ledger.journal_line VALUES (900, 1, '101000', 'FIN-DL', NULL, 'debit', 500, 'USD'), (900, 2, '251000', 'PRG', NULL, 'credit', 500, 'USD')",
+            ])
+            refused("LX001", "does not balance: budgetary USD lines differ by -500", [
+                header,
+                "INSERT INTO ledger.journal_line VALUES (900, 1, '101000', 'FIN-DL', NULL, 'debit', 500, 'USD'), (900, 2, '461000', 'FIN-DL', NULL, 'credit', 500, 'USD')",
+            ])
             // A header without lines, found at commit.
             refused("LX001", "declares 2 lines but has none", [header])
             // Who recorded an entry, and when, is the server's to say.
