@@ -32,7 +32,24 @@ extension LedgerStore {
         asOf: CivilDate, knownAt: Instant?, fund: String?, account: String?, facility: String?, byFacility: Bool, accounts: [String]? = nil
     ) throws -> Rows {
         let accountList = accounts?.joined(separator: ",")
-        return try connection.query(
+        // As known at a time: take out what was recorded later (only those entries are read).
+        // Left out of the query altogether without `knownAt`: even a branch that finds nothing is
+        // costed by the planner from the journal's size, and at 10M lines that cost switched on
+        // JIT compilation (measured: 23 ms at 1M lines, 60 ms at 10M, 48 ms with JIT off).
+        let recordedLater: SQL =
+            knownAt == nil
+            ? ""
+            : """
+                UNION ALL
+                SELECT l.account, l.fund, l.currency, coalesce(l.facility_id, ''),
+                       CASE l.side WHEN 'debit' THEN -l.amount_minor ELSE l.amount_minor END
+                  FROM ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id, p
+                 WHERE e.recorded_at > p.known_at AND e.effective_date <= p.as_of
+                   AND (p.fund IS NULL OR l.fund = p.fund)
+                   AND (p.account IS NULL OR l.account = p.account) AND (p.facility IS NULL OR l.facility_id = p.facility)
+                   AND (NOT p.by_facility OR l.facility_id IS NOT NULL) AND (p.accounts IS NULL OR l.account = ANY (p.accounts))
+                """
+        let query: SQL =
             """
             WITH p AS (
                 SELECT date_trunc('month', \(asOf)::date + 1)::date AS month_start, \(asOf)::date AS as_of,
@@ -53,22 +70,18 @@ extension LedgerStore {
                  WHERE d.day >= p.month_start AND d.day <= p.as_of AND (p.fund IS NULL OR d.fund = p.fund)
                    AND (p.account IS NULL OR d.account = p.account) AND (p.facility IS NULL OR d.facility_id = p.facility)
                    AND (NOT p.by_facility OR d.facility_id <> '') AND (p.accounts IS NULL OR d.account = ANY (p.accounts))
-                UNION ALL
-                -- As known at a time: take out what was recorded later (only those entries are read).
-                SELECT l.account, l.fund, l.currency, coalesce(l.facility_id, ''),
-                       CASE l.side WHEN 'debit' THEN -l.amount_minor ELSE l.amount_minor END
-                  FROM ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id, p
-                 WHERE e.recorded_at > p.known_at AND e.effective_date <= p.as_of
-                   AND (p.fund IS NULL OR l.fund = p.fund)
-                   AND (p.account IS NULL OR l.account = p.account) AND (p.facility IS NULL OR l.facility_id = p.facility)
-                   AND (NOT p.by_facility OR l.facility_id IS NOT NULL) AND (p.accounts IS NULL OR l.account = ANY (p.accounts))
+
+            """
+            + recordedLater
+            + """
             )
             SELECT account, fund, currency, CASE WHEN (SELECT by_facility FROM p) THEN facility_id ELSE '' END AS facility, sum(net)::bigint AS balance
               FROM movements
              GROUP BY 1, 2, 3, 4
             HAVING sum(net) <> 0
              ORDER BY 4, 1, 2, 3
-            """)
+            """
+        return try connection.query(query)
     }
 }
 
