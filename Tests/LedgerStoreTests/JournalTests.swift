@@ -96,11 +96,14 @@ import Testing
             // A header without lines, found at commit.
             refused("LX001", "declares 2 lines but has none", [header])
             // Who recorded an entry, and when, is the server's to say.
+            let lines: SQL = "INSERT INTO ledger.journal_line VALUES (900, 1, '101000', 'FIN-DL', NULL, 'debit', 500, 'USD'), (900, 2, '251000', 'FIN-DL', NULL, 'credit', 500, 'USD')"
             refused("LX006", "the server sets them", [
-                "INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count, recorded_by) VALUES ('raw', '2026-10-05', 'raw', 2, 'someone else')"
+                "INSERT INTO ledger.journal_entry (entry_id, event_key, effective_date, description, line_count, recorded_by) OVERRIDING SYSTEM VALUE VALUES (900, 'raw', '2026-10-05', 'raw', 2, 'someone else')",
+                lines,
             ])
             refused("LX006", "the server sets them", [
-                "INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count, recorded_at) VALUES ('raw', '2026-10-05', 'raw', 2, '2020-01-01')"
+                "INSERT INTO ledger.journal_entry (entry_id, event_key, effective_date, description, line_count, recorded_at) OVERRIDING SYSTEM VALUE VALUES (900, 'raw', '2026-10-05', 'raw', 2, '2020-01-01')",
+                lines,
             ])
             #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry") == 0)
             #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.balance_day") == 0)
@@ -144,7 +147,10 @@ import Testing
                 try other.post(entry("late2", "2026-10-15", borrow[0], borrow[1]))
             }
             #expect {
-                try store.connection.execute("INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count) VALUES ('raw', '2026-10-02', 'raw', 2)")
+                try store.connection.transaction { tx in
+                    let id = try tx.scalar(Int64.self, "INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count) VALUES ('raw', '2026-10-02', 'raw', 2) RETURNING entry_id")!
+                    try tx.execute("INSERT INTO ledger.journal_line VALUES (\(id), 1, '101000', 'FIN-DL', NULL, 'debit', 1, 'USD'), (\(id), 2, '251000', 'FIN-DL', NULL, 'credit', 1, 'USD')")
+                }
             } throws: { ($0 as? PostgresError)?.code?.rawValue == "LX002" }
             #expect(throws: LedgerError.periodState(month: "2026-09", reason: "is not closed")) {
                 try store.reopenPeriod(YearMonth("2026-09")!, reason: "why")
