@@ -29,7 +29,7 @@ extension LedgerStore {
     /// Posts a balanced entry, idempotently by its event key.
     ///
     /// Checks every rule in Swift first (`Journal.validate`, the period lock as last read), then
-    /// writes header and lines in one transaction, where PostgreSQL checks them again on commit.
+    /// writes header and lines in one transaction, where PostgreSQL checks them again.
     /// The same key with the same content returns the original entry (`.existing`); with different
     /// content it throws `LedgerError.idempotencyConflict` naming the first differing field.
     @discardableResult

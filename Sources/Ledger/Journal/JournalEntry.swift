@@ -64,7 +64,7 @@ public struct PostedEntry: Hashable, Sendable {
 }
 
 /// The journal's rules, checked in Swift before anything is written (the database checks them
-/// again on commit).
+/// again as the lines are inserted).
 public enum Journal {
     /// The most lines one entry may have.
     public static let linesPerEntryMax = 1000
