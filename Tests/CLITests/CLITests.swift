@@ -24,8 +24,13 @@ struct CLI {
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLI {
+        try run(binary, arguments, environment: environment)
+    }
+
+    /// Runs `executable` to its end and collects what it printed.
+    static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> CLI {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()
@@ -291,18 +296,7 @@ struct CLI {
 
 /// Runs an auditor's tool (hledger, bean-check), which Scripts/test installs.
 func tool(_ name: String, _ arguments: [String]) throws -> CLI {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [name] + arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CLI(exitCode: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    try CLI.run(URL(fileURLWithPath: "/usr/bin/env"), [name] + arguments)
 }
 
 @Suite struct ExportCommandTests {

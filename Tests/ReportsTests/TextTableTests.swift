@@ -39,3 +39,14 @@ import Testing
         #expect(CSVCell.escape("plain") == "plain")
     }
 }
+
+@Suite struct JSONOutputTests {
+    /// An absent optional is written as null, not left out: a report's JSON keeps its keys.
+    @Test func absentOptionalsAreNull() throws {
+        let report = try TrialBalanceReport(balances: [], accounts: [], asOf: "2026-11-30", knownAt: nil)
+        let json = try JSONOutput.render(report)
+        #expect(json.contains("\"known_at\" : null"), "\(json)")
+        let known = try JSONOutput.render(TrialBalanceReport(balances: [], accounts: [], asOf: "2026-11-30", knownAt: "2026-12-01T00:00:00Z"))
+        #expect(known.contains("\"known_at\" : \"2026-12-01T00:00:00Z\""), "\(known)")
+    }
+}

@@ -70,7 +70,8 @@ public struct ScheduleView: Encodable, Sendable, Equatable {
     }
 
     public var facilityId: String
-    public var payment: String?
+    /// null for other methods than level payment.
+    @NullWhenAbsent public var payment: String?
     public var rows: [Row]
 
     public init(facilityID: String, schedule: Schedule, currency: Currency) {
@@ -81,15 +82,6 @@ public struct ScheduleView: Encodable, Sendable, Equatable {
             Row(n: $0.n, date: $0.date.description, payment: money($0.payment), interest: money($0.interest), principal: money($0.principal), balance: money($0.balance))
         }
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(facilityId, forKey: .facilityId)
-        try c.encode(payment, forKey: .payment)  // null for other methods than level payment
-        try c.encode(rows, forKey: .rows)
-    }
-
-    enum CodingKeys: String, CodingKey { case facilityId, payment, rows }
 
     public var table: TextTable {
         var table = TextTable(columns: [

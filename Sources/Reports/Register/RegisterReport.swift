@@ -9,28 +9,13 @@ public struct RegisterReport: Encodable, Sendable, Equatable {
         public var eventId: String
         public var description: String
         public var fund: String
-        public var facility: String?
+        /// null for fund-level lines.
+        @NullWhenAbsent public var facility: String?
         public var currency: String
         public var debit: String
         public var credit: String
         /// The fund's running balance in this currency after this line.
         public var balance: String
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(date, forKey: .date)
-            try c.encode(entryId, forKey: .entryId)
-            try c.encode(eventId, forKey: .eventId)
-            try c.encode(description, forKey: .description)
-            try c.encode(fund, forKey: .fund)
-            try c.encode(facility, forKey: .facility)  // null for fund-level lines
-            try c.encode(currency, forKey: .currency)
-            try c.encode(debit, forKey: .debit)
-            try c.encode(credit, forKey: .credit)
-            try c.encode(balance, forKey: .balance)
-        }
-
-        enum CodingKeys: String, CodingKey { case date, entryId, eventId, description, fund, facility, currency, debit, credit, balance }
     }
 
     public struct Balance: Encodable, Sendable, Equatable {
@@ -42,9 +27,9 @@ public struct RegisterReport: Encodable, Sendable, Equatable {
     public var account: String
     public var title: String
     /// The first day shown, or null for the account's whole history.
-    public var from: String?
+    @NullWhenAbsent public var from: String?
     public var to: String
-    public var knownAt: String?
+    @NullWhenAbsent public var knownAt: String?
     public var opening: [Balance]
     public var rows: [Row]
     public var closing: [Balance]
@@ -61,20 +46,6 @@ public struct RegisterReport: Encodable, Sendable, Equatable {
         self.rows = rows
         self.closing = closing
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(account, forKey: .account)
-        try c.encode(title, forKey: .title)
-        try c.encode(from, forKey: .from)
-        try c.encode(to, forKey: .to)
-        try c.encode(knownAt, forKey: .knownAt)
-        try c.encode(opening, forKey: .opening)
-        try c.encode(rows, forKey: .rows)
-        try c.encode(closing, forKey: .closing)
-    }
-
-    enum CodingKeys: String, CodingKey { case account, title, from, to, knownAt, opening, rows, closing }
 
     /// The columns of the register's table and CSV.
     public static let columns: [TextTable.Column] = [

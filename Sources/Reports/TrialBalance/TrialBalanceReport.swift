@@ -21,20 +21,10 @@ public struct TrialBalanceReport: Encodable, Sendable, Equatable {
 
     public var asOf: String
     /// RFC 3339, or null when the report shows everything recorded so far.
-    public var knownAt: String?
+    @NullWhenAbsent public var knownAt: String?
     public var accounts: [Row]
     /// Set → currency → totals.
     public var totals: [String: [String: Totals]]
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(asOf, forKey: .asOf)
-        try c.encode(knownAt, forKey: .knownAt)  // null, not absent, when not given
-        try c.encode(accounts, forKey: .accounts)
-        try c.encode(totals, forKey: .totals)
-    }
-
-    enum CodingKeys: String, CodingKey { case asOf, knownAt, accounts, totals }
 
     /// Builds the report from balances; `set` keeps only one account set.
     public init(balances: [AccountBalance], accounts chart: [Account], asOf: String, knownAt: String?, set: AccountSet? = nil) throws {

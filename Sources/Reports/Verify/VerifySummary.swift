@@ -10,7 +10,7 @@ public struct VerifySummary: Encodable, Sendable, Equatable {
     public var balancesChecked: Int
     public var pending: Int
     /// `SEQ:SHA256`, or null while nothing is sealed.
-    public var head: String?
+    @NullWhenAbsent public var head: String?
     public var problemCount: Int
     /// The first problems, in the order found (chain order, then unsealed entries, then balances).
     public var problems: [String]
@@ -26,21 +26,6 @@ public struct VerifySummary: Encodable, Sendable, Equatable {
         problemCount = report.problemCount
         problems = report.problems.map(\.description)
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(status, forKey: .status)
-        try c.encode(entries, forKey: .entries)
-        try c.encode(sealsChecked, forKey: .sealsChecked)
-        try c.encode(linesChecked, forKey: .linesChecked)
-        try c.encode(balancesChecked, forKey: .balancesChecked)
-        try c.encode(pending, forKey: .pending)
-        try c.encode(head, forKey: .head)  // null, not absent
-        try c.encode(problemCount, forKey: .problemCount)
-        try c.encode(problems, forKey: .problems)
-    }
-
-    enum CodingKeys: String, CodingKey { case status, entries, sealsChecked, linesChecked, balancesChecked, pending, head, problemCount, problems }
 
     /// Plain text for a terminal.
     public var text: String {
