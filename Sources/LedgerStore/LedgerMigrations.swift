@@ -17,6 +17,7 @@ public enum LedgerMigrations {
         migration("0009_posting_path.sql", PackageResources._009_posting_path_sql),
         migration("0010_post_entries.sql", PackageResources._010_post_entries_sql),
         migration("0011_set_based_checks.sql", PackageResources._011_set_based_checks_sql),
+        migration("0012_references_per_statement.sql", PackageResources._012_references_per_statement_sql),
     ]
 
     public static func migrator() throws -> Migrator { try Migrator(all) }

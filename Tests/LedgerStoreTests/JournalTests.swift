@@ -95,6 +95,34 @@ import Testing
             ])
             // A header without lines, found at commit.
             refused("LX001", "declares 2 lines but has none", [header])
+            // What a line names must exist: its entry, its account, its fund (foreign-key SQLSTATE).
+            refused("23503", "line 2 of entry 900 names account 999999, which is not in the chart of accounts", [
+                header,
+                "INSERT INTO ledger.journal_line VALUES (900, 1, '101000', 'FIN-DL', NULL, 'debit', 500, 'USD'), (900, 2, '999999', 'FIN-DL', NULL, 'credit', 500, 'USD')",
+            ])
+            refused("23503", "line 1 of entry 900 names fund NOPE, which is not a fund of the ledger", [
+                header,
+                "INSERT INTO ledger.journal_line VALUES (900, 1, '101000', 'NOPE', NULL, 'debit', 500, 'USD'), (900, 2, '251000', 'NOPE', NULL, 'credit', 500, 'USD')",
+            ])
+            refused("23503", "lines name entry 901, which does not exist", [
+                "INSERT INTO ledger.journal_line VALUES (901, 1, '101000', 'FIN-DL', NULL, 'debit', 500, 'USD'), (901, 2, '251000', 'FIN-DL', NULL, 'credit', 500, 'USD')",
+            ])
+            // An event names the entry recorded with its key, a fund and a facility that exist.
+            for (event, message) in [
+                ("('other-key', 900, 'borrow', NULL, 'FIN-DL', '2026-10-05', 500, 'USD')", "event other-key names entry 900, which is not the entry recorded with key other-key"),
+                ("('raw', 900, 'borrow', NULL, 'NOPE', '2026-10-05', 500, 'USD')", "event raw names fund NOPE"),
+                ("('raw', 900, 'disburse', 'NO-SUCH', 'FIN-DL', '2026-10-05', 500, 'USD')", "event raw names facility NO-SUCH, which does not exist"),
+            ] {
+                refused("23503", message, [
+                    header,
+                    "INSERT INTO ledger.journal_line VALUES (900, 1, '101000', 'FIN-DL', NULL, 'debit', 500, 'USD'), (900, 2, '251000', 'FIN-DL', NULL, 'credit', 500, 'USD')",
+                    SQL(unsafeSQL: "INSERT INTO ledger.event (event_id, entry_id, event_type, facility_id, fund, effective_date, amount_minor, currency) VALUES \(event)"),
+                ])
+            }
+            // So accounts and funds are never deleted or renumbered.
+            refused("LX003", "account 101000 cannot be deleted or renumbered", ["DELETE FROM ledger.account WHERE number = '101000'"])
+            refused("LX003", "fund FIN-DL cannot be deleted or renumbered", ["UPDATE ledger.fund SET code = 'FIN-X' WHERE code = 'FIN-DL'"])
+            refused("LX003", "account cannot be truncated", ["TRUNCATE ledger.account CASCADE"])
             // Who recorded an entry, and when, is the server's to say.
             let lines: SQL = "INSERT INTO ledger.journal_line VALUES (900, 1, '101000', 'FIN-DL', NULL, 'debit', 500, 'USD'), (900, 2, '251000', 'FIN-DL', NULL, 'credit', 500, 'USD')"
             refused("LX006", "the server sets them", [
