@@ -18,6 +18,7 @@ public enum LedgerMigrations {
         migration("0010_post_entries.sql", PackageResources._010_post_entries_sql),
         migration("0011_set_based_checks.sql", PackageResources._011_set_based_checks_sql),
         migration("0012_references_per_statement.sql", PackageResources._012_references_per_statement_sql),
+        migration("0013_seals_per_statement.sql", PackageResources._013_seals_per_statement_sql),
     ]
 
     public static func migrator() throws -> Migrator { try Migrator(all) }

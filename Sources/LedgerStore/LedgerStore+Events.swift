@@ -96,21 +96,18 @@ extension LedgerStore {
             context.batching = true
             var results: [PostResult] = []
             results.reserveCapacity(events.count)  // no doubling (and no two copies at once) on a large file
-            var waiting: [String: Int] = [:]  // key of a queued entry -> its result
-            func flush(upTo location: String) throws {
-                do {
-                    try context.flush()
-                    for (key, id) in context.takeWritten() { if let i = waiting[key] { results[i].entryID = id } }
-                } catch let error as LedgerError {
-                    throw LocatedError(file: file, location: location, underlying: error)
-                }
-                waiting.removeAll(keepingCapacity: true)
+            var waiting: [String: Int] = [:]  // key of an entry not written yet -> its result
+            context.sourceFile = file
+            func fill(_ written: [String: Int64]) {
+                for (key, id) in written { if let i = waiting.removeValue(forKey: key) { results[i].entryID = id } }
             }
             for item in events {
                 do {
                     let result = try context.record(item.event, accrual: nil)
                     if result.status == .created && result.entryID == 0 { waiting[result.eventKey] = results.count }
                     results.append(result)
+                } catch let error as LocatedError {
+                    throw error  // a batch written earlier, named by its own rows
                 } catch let error as PostgresError
                     where error.kind != .statement || !(error.code?.rawValue.hasPrefix("22") == true || error.code?.rawValue.hasPrefix("23") == true)
                 {
@@ -120,10 +117,14 @@ extension LedgerStore {
                 } catch {
                     throw LocatedError(file: file, location: item.location, underlying: error)
                 }
-                if context.pending.count >= EventContext.batchSize { try flush(upTo: "the rows up to \(item.location)") }
+                if context.pending.count >= EventContext.batchSize {
+                    try context.flush(label: "the rows up to \(item.location)")
+                    fill(try context.takeWritten(wait: false))
+                }
                 progress?(results.count)
             }
-            try flush(upTo: "the last rows")
+            try context.flush(label: "the last rows")
+            fill(try context.takeWritten())
             return results
         }
     }
@@ -167,7 +168,7 @@ extension LedgerStore {
                 if context.pending.count >= EventContext.batchSize { try context.flush() }
             }
             try context.flush()
-            let written = context.takeWritten()
+            let written = try context.takeWritten()
             return results.map { r in
                 var r = r
                 if r.status == .created, r.entryID == 0 { r.entryID = written["accrual:\(r.facilityID):\(month)"] }
@@ -179,7 +180,15 @@ extension LedgerStore {
 
 /// What recording events needs, read once per transaction.
 final class EventContext {
-    let tx: Connection
+    /// The transaction's connection. Statements go through `tx`, which first reads the batch in
+    /// flight: a batch that failed is reported as itself, not as the statement after it.
+    private let connection: Connection
+    var tx: Connection {
+        get throws {
+            try settle()
+            return connection
+        }
+    }
     let chart: LedgerStore.Chart
     let rules: [PostingRule]
     let facilities: [String: Facility]
@@ -215,10 +224,14 @@ final class EventContext {
     var pending: [(entry: NewEntry, event: EventRow)] = []
     var pendingKeys: Set<String> = []
     private var written: [String: Int64] = [:]
+    /// The batch `flush()` sent and whose ids are not read yet: the server writes it while the
+    /// next one is checked. `label` says where it ends in `sourceFile`, for its errors.
+    private var inFlight: (statement: Connection.Sent, firstKey: String, label: String?)?
+    var sourceFile: String?
     static let batchSize = 5_000
 
     init(_ tx: Connection, chart: LedgerStore.Chart) throws {
-        self.tx = tx
+        self.connection = tx
         self.chart = chart
         rules = try LedgerStore.postingRules(tx)
         facilities = Dictionary(
@@ -523,31 +536,54 @@ final class EventContext {
 
     private func usd(_ minor: Int64) -> String { Money(minorUnits: minor, currency: .usd).formatted + " USD" }
 
-    /// The ids of the entries written since the last call, by event key.
-    func takeWritten() -> [String: Int64] {
+    /// The ids of the entries written since the last call, by event key; with `wait`, also those
+    /// of the batch in flight.
+    func takeWritten(wait: Bool = true) throws -> [String: Int64] {
+        if wait { try settle() }
         defer { written.removeAll(keepingCapacity: true) }
         return written
     }
 
-    /// Writes the waiting entries in one call and notes their ids. Everything was checked before
-    /// they were queued; the database checks them again.
-    func flush() throws {
-        guard !pending.isEmpty else { return }
+    /// Sends the waiting entries in one call, once the batch before them is written; their ids
+    /// are read by the next flush, `settle()` or statement. Everything was checked before they were
+    /// queued; the database checks them again. `label` names where they end, for their errors.
+    func flush(label: String? = nil) throws {
+        guard let first = pending.first else { return try settle() }
         var json = "["
         for (i, p) in pending.enumerated() {
             if i > 0 { json += "," }
             PostingJSON.entry(p.entry, onConflictDoNothing: false, event: p.event, into: &json)
         }
         json += "]"
-        do {
-            for row in try tx.query("SELECT out_key, out_id FROM ledger.post_entries(\(json)::jsonb)") {
-                written[try row.decode(at: 0)] = try row.decode(at: 1)
-            }
-        } catch let error as PostgresError where error.code?.rawValue == "LX002" {
-            throw LedgerError.periodClosed(month: "of an entry in this batch", eventKey: pending.first?.entry.eventKey ?? "")
-        }
+        try settle()  // written while this batch was checked and encoded
+        let statement = try connection.send("SELECT out_key, out_id FROM ledger.post_entries(\(json)::jsonb)")
+        inFlight = (statement, first.entry.eventKey, label)
         pending.removeAll(keepingCapacity: true)
         pendingKeys.removeAll(keepingCapacity: true)
+    }
+
+    /// Reads the ids of the batch in flight, if there is one, waiting for the server. An error
+    /// about the batch's data names the batch (`sourceFile`, its label).
+    func settle() throws {
+        guard let batch = inFlight else { return }
+        inFlight = nil
+        do {
+            for row in try connection.wait(batch.statement) {
+                written[try row.decode(at: 0)] = try row.decode(at: 1)
+            }
+        } catch let error as PostgresError {
+            let code = error.code?.rawValue ?? ""
+            let underlying: any Error
+            if code == "LX002" {
+                underlying = LedgerError.periodClosed(month: "of an entry in this batch", eventKey: batch.firstKey)
+            } else if error.kind == .statement && (code.hasPrefix("22") || code.hasPrefix("23")) {
+                underlying = error
+            } else {
+                throw error  // not about the batch's data (a lost connection, a retryable failure): as it is
+            }
+            guard let sourceFile, let label = batch.label else { throw underlying }
+            throw LocatedError(file: sourceFile, location: label, underlying: underlying)
+        }
     }
 
     /// A control account's balance in a fund and currency: read once under the fund's lock, then

@@ -14,6 +14,7 @@ extension Connection {
     /// ```
     @discardableResult
     public func copyIn(_ sql: SQL, _ body: (inout CopyWriter) throws -> Void) throws -> Int {
+        try settleInFlight()
         let text = sql.text
         let start = try withParameters(sql) { count, values in
             PQexecParams(handle, text, count, nil, values, nil, nil, 0)

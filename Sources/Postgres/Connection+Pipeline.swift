@@ -15,6 +15,7 @@ extension Connection {
     /// back, the ones after it are not run, and the first error is thrown with `statementIndex`
     /// set. The connection stays usable. At most `statementsPerPipelineMax` statements per call.
     public func pipeline(_ statements: [SQL]) throws -> [Rows] {
+        try settleInFlight()
         precondition(!statements.isEmpty, "pipeline of no statements")
         precondition(statements.count <= Self.statementsPerPipelineMax, "pipeline of more than \(Self.statementsPerPipelineMax) statements")
         guard PQenterPipelineMode(handle) == 1 else { throw connectionError(sql: nil) }

@@ -8,6 +8,7 @@ extension Connection {
     /// usable, and the error is rethrown. Do not keep a `Row` beyond the call that receives it.
     @discardableResult
     public func stream(_ sql: SQL, _ body: (Row) throws -> Void) throws -> Int {
+        try settleInFlight()
         let text = sql.text
         let sent = try withParameters(sql) { count, values in
             PQsendQueryParams(handle, text, count, nil, values, nil, nil, 0)

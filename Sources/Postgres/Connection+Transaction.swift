@@ -68,6 +68,7 @@ extension Connection {
 
     /// Rolls back an open or failed transaction; a lost connection has nothing to roll back.
     func rollbackQuietly() {
+        try? settleInFlight()  // its error is what is being rolled back for
         guard isOpen, isInTransaction else { return }
         _ = try? execute(unsafeSQL: "ROLLBACK")
     }

@@ -37,6 +37,8 @@ public final class Connection {
     /// Where this connection points, without a password: `host=… port=… dbname=… user=…`.
     public let target: String
     public let logger: Logger
+    /// The statement sent with `send` whose result is not read yet.
+    var inFlight: Sent?
 
     /// Connects, or throws a `PostgresError` of kind `.connectionFailed` naming the target and
     /// libpq's message.
@@ -93,6 +95,7 @@ public final class Connection {
     /// Runs one statement and returns its rows.
     @discardableResult
     public func query(_ sql: SQL) throws -> Rows {
+        try settleInFlight()
         let text = sql.text
         let result = try withParameters(sql) { count, values in
             PQexecParams(handle, text, count, nil, values, nil, nil, 0)
@@ -109,6 +112,7 @@ public final class Connection {
     /// Runs a script of one or more statements with no parameters (the simple query protocol),
     /// such as a migration file. Never build the script from input.
     public func execute(unsafeSQL script: String) throws {
+        try settleInFlight()
         // PQexec returns the last statement's result; an error stops the script and is returned.
         _ = try check(PQexec(handle, script), sql: script)
     }

@@ -75,9 +75,23 @@ import TestSupport
             try postThree(store)
             try store.sealCommitted()
             let zeros = String(repeating: "0", count: 64)
-            #expect(throws: PostgresError.self) {
-                try store.connection.execute("INSERT INTO ledger.entry_seal (chain_seq, entry_id, previous_sha256, sha256) VALUES (7, 1, \(zeros), \(zeros))")
+            let head = try #require(try store.chainHead())
+            try store.post(entry("d", "2026-11-07", "101000 FIN-DL debit 1.00 USD", "251000 FIN-DL credit 1.00 USD"))  // entry 4, not sealed
+            func refused(_ code: String, _ message: String, _ sql: SQL, sourceLocation: SourceLocation = #_sourceLocation) {
+                expectRefused(store.connection, code, message, [sql], sourceLocation: sourceLocation)
             }
+            // A gap, a wrong link (also within one statement), an entry that does not exist, a
+            // client's own sealed_at.
+            refused("LX005", "seal 7 of entry 4 does not extend the audit chain (head is 3)",
+                    "INSERT INTO ledger.entry_seal (chain_seq, entry_id, previous_sha256, sha256) VALUES (7, 4, \(zeros), \(zeros))")
+            refused("LX005", "seal 4 of entry 4 does not extend the audit chain (head is 3)",
+                    "INSERT INTO ledger.entry_seal (chain_seq, entry_id, previous_sha256, sha256) VALUES (4, 4, \(zeros), \(zeros))")
+            refused("LX005", "seal 5 of entry 99 does not extend the audit chain (head is 4)",
+                    "INSERT INTO ledger.entry_seal (chain_seq, entry_id, previous_sha256, sha256) VALUES (4, 4, \(head.sha256), \(zeros)), (5, 99, \(head.sha256), \(zeros))")
+            refused("23503", "seal 4 names entry 99, which does not exist",
+                    "INSERT INTO ledger.entry_seal (chain_seq, entry_id, previous_sha256, sha256) VALUES (4, 99, \(head.sha256), \(zeros))")
+            refused("LX006", "seal 4 sets sealed_at",
+                    "INSERT INTO ledger.entry_seal (chain_seq, entry_id, previous_sha256, sha256, sealed_at) VALUES (4, 4, \(head.sha256), \(zeros), '2020-01-01')")
             #expect(throws: PostgresError.self) {
                 try store.connection.execute("UPDATE ledger.entry_seal SET sha256 = \(zeros) WHERE chain_seq = 2")
             }

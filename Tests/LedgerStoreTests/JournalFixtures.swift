@@ -1,4 +1,5 @@
 import Dates
+import Testing
 import Ledger
 import LedgerStore
 import Postgres
@@ -31,4 +32,17 @@ func withLedger<T>(_ body: (LedgerStore, String) throws -> T) throws -> T {
 /// Balances as "account fund currency amount" strings, for compact comparisons.
 func balanceLines(_ store: LedgerStore, asOf: String, knownAt: Instant? = nil) throws -> [String] {
     try store.balances(asOf: D(asOf), knownAt: knownAt).map { "\($0.account) \($0.fund) \($0.currency) \($0.balanceMinorUnits)" }
+}
+
+/// Expects `statements`, run in one transaction, to be refused by the database with SQLSTATE
+/// `code` and a message that contains `message`.
+func expectRefused(
+    _ db: Connection, _ code: String, _ message: String, _ statements: [SQL], sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(sourceLocation: sourceLocation) {
+        try db.transaction { tx in for s in statements { try tx.execute(s) } }
+    } throws: { error in
+        let e = error as? PostgresError
+        return e?.code?.rawValue == code && e?.message.contains(message) == true
+    }
 }

@@ -64,13 +64,8 @@ import Testing
     @Test func rawSQLMustSendWholeEntriesAndLeaveServerColumnsAlone() throws {
         try withLedger { (store, _) throws in
             let db = store.connection
-            func refused(_ code: String, _ message: String, _ statements: [SQL]) {
-                #expect {
-                    try db.transaction { tx in for s in statements { try tx.execute(s) } }
-                } throws: { error in
-                    let e = error as? PostgresError
-                    return e?.code?.rawValue == code && e?.message.contains(message) == true
-                }
+            func refused(_ code: String, _ message: String, _ statements: [SQL], sourceLocation: SourceLocation = #_sourceLocation) {
+                expectRefused(db, code, message, statements, sourceLocation: sourceLocation)
             }
             let header: SQL = "INSERT INTO ledger.journal_entry (entry_id, event_key, effective_date, description, line_count) OVERRIDING SYSTEM VALUE VALUES (900, 'raw', '2026-10-05', 'raw', 2)"
             // Balanced in the end, but its lines come in two statements.

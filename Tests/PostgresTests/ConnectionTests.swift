@@ -143,6 +143,31 @@ import Testing
         #expect(throws: PostgresError.self) { try victim.execute("SELECT 1") }
     }
 
+    @Test func aSentStatementRunsWhileTheClientWorksAndItsErrorIsItsOwn() throws {
+        let db = try TestDatabase.connect()
+        // Its rows, after another statement has waited for it.
+        let sent = try db.send("SELECT g FROM generate_series(1, 3) g")
+        #expect(try db.scalar(Int64.self, "SELECT 42") == 42)
+        #expect(try db.wait(sent).map { try $0.decode(Int64.self, at: 0) } == [1, 2, 3])
+        // In a transaction: the failed statement's own error comes from the next statement (not
+        // "the transaction is aborted"), from wait, and the rollback leaves the connection usable.
+        #expect {
+            try db.transaction { tx in
+                try tx.execute("CREATE TEMP TABLE sent_t (x int CHECK (x > 0))")
+                let failing = try tx.send("INSERT INTO sent_t VALUES (-1)")
+                defer { #expect(throws: PostgresError.self) { _ = try tx.wait(failing) } }
+                try tx.execute("INSERT INTO sent_t VALUES (1)")
+            }
+        } throws: { ($0 as? PostgresError)?.code == .checkViolation }
+        #expect(!db.isInTransaction)
+        #expect(try db.scalar(Int64.self, "SELECT 1") == 1)
+        // A backend terminated while a statement is in flight: a lost connection, as for query().
+        let admin = try TestDatabase.connect()
+        let slow = try db.send("SELECT pg_sleep(5)")
+        #expect(try admin.scalar(Bool.self, "SELECT pg_terminate_backend(\(Int64(db.backendPID)))") == true)
+        #expect { _ = try db.wait(slow) } throws: { ($0 as? PostgresError)?.kind == .connectionLost }
+    }
+
     @Test func unreachableServerNamesTargetNeverPassword() throws {
         do {
             _ = try Connection(conninfo: "host=/nonexistent/socket port=5999 user=officer password=s3cret dbname=x connect_timeout=2")
