@@ -516,7 +516,7 @@ final class EventContext {
             pendingKeys.insert(key)
         } else {
             do {
-                entryID = try tx.scalar(Int64.self, LedgerStore.insertStatement(entry, onConflictDoNothing: false, event: row))!
+                entryID = try LedgerStore.run(LedgerStore.insertStatement(entry, onConflictDoNothing: false, event: row), tx)!
             } catch let error as PostgresError where error.code?.rawValue == "LX002" {
                 throw LedgerError.periodClosed(month: YearMonth(event.date).description, eventKey: key)
             }

@@ -60,7 +60,7 @@ extension LedgerStore {
     }
 
     static func insert(_ entry: NewEntry, _ tx: Connection) throws -> PostResult {
-        guard let entryID = try tx.scalar(Int64?.self, insertStatement(entry, onConflictDoNothing: true)) ?? nil else {
+        guard let entryID = try run(insertStatement(entry, onConflictDoNothing: true), tx) else {
             guard let existing = try existingPosting(of: entry, tx) else {
                 throw LedgerError.refusedByDatabase("event \(entry.eventKey) conflicts with an entry that cannot be read")
             }
@@ -78,6 +78,12 @@ extension LedgerStore {
         var eventJSON = ""
         PostingJSON.event(event, into: &eventJSON)
         return "SELECT ledger.post_entry(\(entryJSON)::jsonb, \(eventJSON)::jsonb)"
+    }
+
+    /// Runs an `insertStatement`, prepared once per connection (posting runs it entry after entry):
+    /// the new entry's id, or nil.
+    static func run(_ insert: SQL, _ tx: Connection) throws -> Int64? {
+        try tx.queryPrepared(insert).first?.decode(Int64?.self, at: 0) ?? nil
     }
 
     /// The earlier posting of the same event key: `.existing` when identical, an idempotency

@@ -39,6 +39,8 @@ public final class Connection {
     public let logger: Logger
     /// The statement sent with `send` whose result is not read yet.
     var inFlight: Sent?
+    /// Statements prepared on this connection by `queryPrepared`: their names, by text.
+    private var prepared: [String: String] = [:]
 
     /// Connects, or throws a `PostgresError` of kind `.connectionFailed` naming the target and
     /// libpq's message.
@@ -99,6 +101,26 @@ public final class Connection {
         let text = sql.text
         let result = try withParameters(sql) { count, values in
             PQexecParams(handle, text, count, nil, values, nil, nil, 0)
+        }
+        return try check(result, sql: text)
+    }
+
+    /// Runs one statement as a prepared statement of this connection: parsed and planned by the
+    /// server once per connection and text, then only bound and run. For a statement a program
+    /// runs over and over with different parameters (posting one entry, say).
+    public func queryPrepared(_ sql: SQL) throws -> Rows {
+        try settleInFlight()
+        let text = sql.text
+        let name: String
+        if let known = prepared[text] {
+            name = known
+        } else {
+            name = "dfc_\(prepared.count + 1)"
+            _ = try check(PQprepare(handle, name, text, 0, nil), sql: text)  // the server infers the parameters' types
+            prepared[text] = name
+        }
+        let result = try withParameters(sql) { count, values in
+            PQexecPrepared(handle, name, count, values, nil, nil, 0)
         }
         return try check(result, sql: text)
     }

@@ -143,6 +143,23 @@ import Testing
         #expect(throws: PostgresError.self) { try victim.execute("SELECT 1") }
     }
 
+    @Test func aPreparedStatementIsPreparedOncePerConnectionAndText() throws {
+        let db = try TestDatabase.connect()
+        for n in [1, 2, 3] as [Int64] {
+            #expect(try db.queryPrepared("SELECT \(n)::bigint * 2").first?.decode(Int64.self, at: 0) == n * 2)
+        }
+        // Still there after a transaction that failed (prepared statements are not transactional).
+        #expect(throws: PostgresError.self) {
+            try db.transaction { tx in _ = try tx.queryPrepared("SELECT 1 / \(Int64(0))::bigint") }
+        }
+        #expect(try db.queryPrepared("SELECT \(Int64(5))::bigint * 2").first?.decode(Int64.self, at: 0) == 10)
+        #expect(try db.scalar(Int64.self, "SELECT count(*) FROM pg_prepared_statements") == 2)
+        // An error names the statement, as for query().
+        #expect { _ = try db.queryPrepared("SELECT * FROM no_such_table") } throws: {
+            ($0 as? PostgresError)?.code == SQLState("42P01") && String(describing: $0).contains("no_such_table")
+        }
+    }
+
     @Test func aSentStatementRunsWhileTheClientWorksAndItsErrorIsItsOwn() throws {
         let db = try TestDatabase.connect()
         // Its rows, after another statement has waited for it.
