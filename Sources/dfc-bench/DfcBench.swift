@@ -116,12 +116,14 @@ struct Generate: ParsableCommand {
             buffer += "o-\(f),2026-10-01,B\(f),,obligate,\(obligation).00,,,\n"
             written += 1
         }
-        // Disbursements of 1.00–9.99 and repayments of principal, dated through October
-        // (no accrual has run, so nothing is owed in interest and repay is all principal).
+        // Disbursements of 1.00–9.99 and repayments of principal, dated through October in the
+        // order they are generated (no accrual has run, so nothing is owed in interest and repay
+        // is all principal; a repayment follows a larger disbursement of the same loan).
         var k = 0
+        let spread = max(events - written, 1)
         while written < events {
             let f = k % facilities
-            let day = 2 + (k / facilities) % 28
+            let day = 2 + k * 28 / spread
             if k >= facilities && k % 3 == 2 {
                 buffer += "r-\(k),2026-10-\(day < 10 ? "0" : "")\(day),B\(f),,repay,1.00,,,\n"
             } else {
