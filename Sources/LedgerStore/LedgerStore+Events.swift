@@ -516,7 +516,7 @@ final class EventContext {
             pendingKeys.insert(key)
         } else {
             do {
-                entryID = try LedgerStore.run(LedgerStore.insertStatement(entry, onConflictDoNothing: false, event: row), tx)!
+                entryID = try LedgerStore.runPosting(LedgerStore.insertStatement(entry, onConflictDoNothing: false, event: row), tx)!
             } catch let error as PostgresError where error.code?.rawValue == "LX002" {
                 throw LedgerError.periodClosed(month: YearMonth(event.date).description, eventKey: key)
             }

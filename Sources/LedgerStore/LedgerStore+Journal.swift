@@ -60,7 +60,7 @@ extension LedgerStore {
     }
 
     static func insert(_ entry: NewEntry, _ tx: Connection) throws -> PostResult {
-        guard let entryID = try run(insertStatement(entry, onConflictDoNothing: true), tx) else {
+        guard let entryID = try runPosting(insertStatement(entry, onConflictDoNothing: true), tx) else {
             guard let existing = try existingPosting(of: entry, tx) else {
                 throw LedgerError.refusedByDatabase("event \(entry.eventKey) conflicts with an entry that cannot be read")
             }
@@ -82,7 +82,7 @@ extension LedgerStore {
 
     /// Runs an `insertStatement`, prepared once per connection (posting runs it entry after entry):
     /// the new entry's id, or nil.
-    static func run(_ insert: SQL, _ tx: Connection) throws -> Int64? {
+    static func runPosting(_ insert: SQL, _ tx: Connection) throws -> Int64? {
         try tx.queryPrepared(insert).first?.decode(Int64?.self, at: 0) ?? nil
     }
 
