@@ -92,7 +92,7 @@ BEGIN
     SELECT r.ref_entry, r.ref_line, r.ref_account, r.ref_fund, r.account_set IS NULL AS ref_is_account,
            p.entry_id, p.event_key, p.line_count, p.n, p.reverses, p.effective_date, p.problem,
            b.b_entry, b.b_set, b.b_fund, b.b_currency, b.difference,
-           (SELECT array_agg(DISTINCT date_trunc('month', x.effective_date)::date) FROM entries x) AS months,
+           (SELECT array_agg(DISTINCT date_trunc('month', x.effective_date)::date ORDER BY date_trunc('month', x.effective_date)::date) FROM entries x) AS months,  -- in lock order
            (SELECT bool_or(x.reverses IS NOT NULL) FROM entries x) AS reversing
       INTO s
       FROM (SELECT) one
