@@ -108,9 +108,7 @@ extension LedgerStore {
                     results.append(result)
                 } catch let error as LocatedError {
                     throw error  // a batch written earlier, named by its own rows
-                } catch let error as PostgresError
-                    where error.kind != .statement || !(error.code?.rawValue.hasPrefix("22") == true || error.code?.rawValue.hasPrefix("23") == true)
-                {
+                } catch let error as PostgresError where !error.isAboutTheData {
                     // Not about this row's data (a lost connection, a retryable failure, a missing
                     // right, a timeout): as it is, with its own exit code.
                     throw error
@@ -572,11 +570,10 @@ final class EventContext {
                 written[try row.decode(at: 0)] = try row.decode(at: 1)
             }
         } catch let error as PostgresError {
-            let code = error.code?.rawValue ?? ""
             let underlying: any Error
-            if code == "LX002" {
+            if error.code?.rawValue == "LX002" {
                 underlying = LedgerError.periodClosed(month: "of an entry in this batch", eventKey: batch.firstKey)
-            } else if error.kind == .statement && (code.hasPrefix("22") || code.hasPrefix("23")) {
+            } else if error.isAboutTheData {
                 underlying = error
             } else {
                 throw error  // not about the batch's data (a lost connection, a retryable failure): as it is

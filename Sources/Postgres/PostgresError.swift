@@ -88,6 +88,13 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         self.target = target
     }
 
+    /// True for a statement refused for the data it was given: a data exception (class 22) or an
+    /// integrity constraint violation (class 23), as opposed to a lost connection, a missing right
+    /// or a retryable failure.
+    public var isAboutTheData: Bool {
+        kind == .statement && (code?.errorClass == "22" || code?.errorClass == "23")
+    }
+
     /// True for errors after which a transaction may simply be run again.
     public var isRetryableTransactionFailure: Bool {
         code == .serializationFailure || code == .deadlockDetected
