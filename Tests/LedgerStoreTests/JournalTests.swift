@@ -88,6 +88,16 @@ import Testing
                 header,
                 "INSERT INTO ledger.journal_line VALUES (900, 1, '101000', 'FIN-DL', NULL, 'debit', 500, 'USD'), (900, 2, '461000', 'FIN-DL', NULL, 'credit', 500, 'USD')",
             ])
+            // One fund and one currency, but the memorandum lines do not balance; and lines in two
+            // currencies whose amounts cancel only as numbers.
+            refused("LX001", "does not balance: memorandum USD lines differ by 7", [
+                "INSERT INTO ledger.journal_entry (entry_id, event_key, effective_date, description, line_count) OVERRIDING SYSTEM VALUE VALUES (900, 'raw', '2026-10-05', 'raw', 3)",
+                "INSERT INTO ledger.journal_line VALUES (900, 1, '101000', 'FIN-DL', NULL, 'debit', 500, 'USD'), (900, 2, '251000', 'FIN-DL', NULL, 'credit', 500, 'USD'), (900, 3, '920100', 'FIN-DL', NULL, 'debit', 7, 'USD')",
+            ])
+            refused("LX001", "does not balance: proprietary", [
+                header,
+                "INSERT INTO ledger.journal_line VALUES (900, 1, '101000', 'FIN-DL', NULL, 'debit', 500, 'USD'), (900, 2, '251000', 'FIN-DL', NULL, 'credit', 500, 'EUR')",
+            ])
             // A header without lines, found at commit.
             refused("LX001", "declares 2 lines but has none", [header])
             // What a line names must exist: its entry, its account, its fund (foreign-key SQLSTATE).
@@ -130,6 +140,13 @@ import Testing
             ])
             #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry") == 0)
             #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.balance_day") == 0)
+
+            // A recorded entry takes no more lines, even balanced ones in one statement.
+            let posted = try store.post(entry("posted", "2026-10-05", "101000 FIN-DL debit 5 USD", "251000 FIN-DL credit 5 USD")).entryID
+            refused("LX001", "entry \(posted) (posted) was recorded by another transaction", [
+                SQL(unsafeSQL: "INSERT INTO ledger.journal_line VALUES (\(posted), 3, '101000', 'FIN-DL', NULL, 'debit', 1, 'USD'), (\(posted), 4, '251000', 'FIN-DL', NULL, 'credit', 1, 'USD')"),
+            ])
+            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_line") == 2)
         }
     }
 
