@@ -57,6 +57,10 @@ extension LedgerStore {
                 } else if try tx.scalar(Bool.self, "SELECT pg_try_advisory_xact_lock(\(Self.sealerLock.0), \(Self.sealerLock.1))") != true {
                     return nil
                 }
+                // Its queries read a batch each; right after a large import the journal's statistics
+                // are stale and made the planner cost them high enough to compile them (JIT, ~90 ms
+                // a batch, more than the work itself).
+                try tx.execute("SET LOCAL jit = off")
                 return try Self.sealBatch(tx)
             }
             guard let step else { return SealResult(sealed: total, head: nil, ran: false) }
@@ -86,7 +90,7 @@ extension LedgerStore {
                  ORDER BY e.recorded_xid, e.entry_id
                  LIMIT \(sealBatch)
                 """,
-            order: "e.recorded_xid, e.entry_id", tx
+            order: "e.recorded_xid, e.entry_id", fewEntries: true, tx
         ) { batch.append($0.entry) }
         guard !batch.isEmpty else { return (0, head) }
 
@@ -121,11 +125,18 @@ extension LedgerStore {
     /// selects — a query over `ledger.journal_entry e` returning `e.*`, optionally joined with
     /// `ledger.entry_seal s` and then selecting `s.chain_seq, s.previous_sha256, s.sha256` after
     /// `e.*` (NULL for an unsealed entry) — in the order given by `order` (columns of `e` or `s`).
-    /// Memory holds one entry.
+    /// Memory holds one entry. `fewEntries` when `entries` selects a bounded batch (the sealer's):
+    /// each entry's lines are then looked up by its key, so the cost follows the batch and never the
+    /// journal (the planner otherwise may read every line to hash-join a thousand entries).
     static func streamEntries(
-        from entries: SQL, order: String, withSeals: Bool = false, _ db: Connection, _ body: (StreamedEntry) throws -> Void
+        from entries: SQL, order: String, withSeals: Bool = false, fewEntries: Bool = false, _ db: Connection,
+        _ body: (StreamedEntry) throws -> Void
     ) throws {
         let sealColumns = withSeals ? ", e.chain_seq, e.previous_sha256, e.sha256" : ""
+        let lineSource =
+            fewEntries
+            ? "LEFT JOIN LATERAL (SELECT * FROM ledger.journal_line l WHERE l.entry_id = e.entry_id OFFSET 0) l ON true"
+            : "LEFT JOIN ledger.journal_line l ON l.entry_id = e.entry_id"
         var current: StreamedEntry?
         var lines: [JournalLine] = []
         func flush() throws {
@@ -143,7 +154,7 @@ extension LedgerStore {
                         SELECT e.entry_id, e.recorded_xid::text::bigint, e.recorded_at, e.recorded_by, e.event_key, e.effective_date,
                                e.description, e.reverses, e.line_count,
                                l.line_no, l.account, l.fund, l.facility_id, l.side, l.amount_minor, l.currency\(sealColumns)
-                          FROM e LEFT JOIN ledger.journal_line l ON l.entry_id = e.entry_id
+                          FROM e \(lineSource)
                          ORDER BY \(order), l.line_no
                         """)
         ) { row in
