@@ -63,7 +63,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "dfc-bench",
-            dependencies: ["LedgerStore", "Ledger", "Postgres", "Dates", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LedgerStore", "Ledger", "Postgres", "Dates", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport", swiftSettings: swiftSettings),

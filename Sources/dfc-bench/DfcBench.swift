@@ -1,6 +1,6 @@
 import ArgumentParser
 import Dates
-import Dispatch
+import TestSupport
 import Foundation
 import Ledger
 import LedgerStore
@@ -51,7 +51,7 @@ struct Post: ParsableCommand {
             }
         }
         sealer.start()
-        DispatchQueue.concurrentPerform(iterations: clients) { client in
+        onThreads(clients) { client in
             do {
                 let store = try LedgerStore(conninfo: conninfo)
                 var generator = SystemRandomNumberGenerator()

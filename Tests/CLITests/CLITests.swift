@@ -589,7 +589,7 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
         let concurrent = try TestDatabase.withFreshDatabase { conninfo -> String in
             try base(conninfo)
             let failures = Mutex<[String]>([])
-            DispatchQueue.concurrentPerform(iterations: inputs.count) { i in
+            onThreads(inputs.count) { i in
                 do {
                     let r = try CLI.run(["import", "events", inputs[i], "--database", conninfo])
                     if r.exitCode != 0 { failures.withLock { $0.append("file \(i): exit \(r.exitCode) \(r.stderr)") } }

@@ -2,7 +2,6 @@
 // with raw SQL that bypasses it: balance, append-only, idempotency, period lock, reversal,
 // bitemporal balances, and exact totals under concurrent posting.
 import Dates
-import Dispatch
 import Ledger
 import LedgerStore
 import Postgres
@@ -293,7 +292,7 @@ import Testing
     @Test func concurrentPostersOnHotAccountsEndExact() throws {
         try withLedger { (_, conninfo) throws in
             let failures = Mutex<[String]>([])
-            DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            onThreads(8) { worker in
                 do {
                     let store = try LedgerStore(conninfo: conninfo)
                     for i in 0..<500 {

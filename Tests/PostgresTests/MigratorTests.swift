@@ -1,7 +1,6 @@
 // Proves the migrator against the real server: applies in order and records checksums, is
 // idempotent, refuses an edited or unknown migration, rolls back a failing file whole, and lets
 // several processes migrate at once.
-import Dispatch
 import Postgres
 import Synchronization
 import TestSupport
@@ -79,7 +78,7 @@ import Testing
             let migrations = [Self.first, Self.second, slow]
             let appliedCounts = Mutex<[Int]>([])
             let failures = Mutex<[String]>([])
-            DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            onThreads(4) { _ in
                 do {
                     let db = try TestDatabase.connect(conninfo)
                     let applied = try Migrator(migrations).migrate(db)
