@@ -1,11 +1,11 @@
 import ArgumentParser
 import Dates
-import TestSupport
 import Foundation
 import Ledger
 import LedgerStore
 import Postgres
 import Synchronization
+import TestSupport
 
 /// The measuring side of Scripts/bench: each subcommand does one thing against a conninfo and
 /// prints one JSON object. Scripts/bench runs them next to pgbench and raw COPY on the same
