@@ -1,9 +1,9 @@
 import Dates
-import Testing
 import Ledger
 import LedgerStore
 import Postgres
 import TestSupport
+import Testing
 
 /// `L("101000 FIN-DL debit 500.00 USD")`, optionally with a facility after the currency.
 func L(_ spec: String) -> JournalLine {
