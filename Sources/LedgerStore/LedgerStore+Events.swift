@@ -187,6 +187,20 @@ final class EventContext {
             return connection
         }
     }
+    /// The connection for reading the balance tables: a batch's balances wait in the database
+    /// until its transaction commits (migration 0015), so the batches written since the last read
+    /// are folded in first.
+    var balancesTx: Connection {
+        get throws {
+            let db = try tx
+            if unfolded {
+                try db.execute("SELECT ledger.fold_balances()")
+                unfolded = false
+            }
+            return db
+        }
+    }
+    private var unfolded = false
     let chart: LedgerStore.Chart
     let rules: [PostingRule]
     let facilities: [String: Facility]
@@ -319,7 +333,7 @@ final class EventContext {
     func readPrincipalSteps(_ facilityID: String?) throws -> [String: [Step<Int64>]] {
         var steps: [String: [Step<Int64>]] = [:]
         var running: [String: Int64] = [:]
-        for row in try tx.query(
+        for row in try balancesTx.query(
             """
             SELECT facility_id, day, sum(debit_minor - credit_minor)::bigint FROM ledger.balance_day
              WHERE account = '135000' AND facility_id <> '' AND (\(facilityID)::text IS NULL OR facility_id = \(facilityID)::text)
@@ -556,6 +570,7 @@ final class EventContext {
         try settle()  // written while this batch was checked and encoded
         let statement = try connection.send("SELECT out_key, out_id FROM ledger.post_entries(\(json)::jsonb)")
         inFlight = (statement, first.entry.eventKey, label)
+        unfolded = true
         pending.removeAll(keepingCapacity: true)
         pendingKeys.removeAll(keepingCapacity: true)
     }
@@ -588,7 +603,7 @@ final class EventContext {
     func controlBalance(_ account: String, _ fund: String, _ currency: Currency) throws -> Int64 {
         let k = "\(account)|\(fund)|\(currency.code)"
         if let b = controlBalances[k] { return b }
-        let b = try tx.scalar(
+        let b = try balancesTx.scalar(
             Int64.self,
             "SELECT coalesce(sum(debit_minor - credit_minor), 0)::bigint FROM ledger.balance_month WHERE account = \(account) AND fund = \(fund) AND currency = \(currency.code)"
         ) ?? 0
@@ -649,7 +664,7 @@ final class EventContext {
         {
             positions[try row.decode(String.self, at: 0), default: FacilityPosition()].add(event: try row.decode(at: 1), total: try row.decode(at: 2))
         }
-        for row in try tx.query(
+        for row in try balancesTx.query(
             """
             SELECT facility_id, account, sum(debit_minor - credit_minor)::bigint FROM ledger.balance_month
              WHERE facility_id <> '' AND (\(facilityID)::text IS NULL OR facility_id = \(facilityID)::text)

@@ -201,6 +201,21 @@ func lines(_ store: LedgerStore, _ result: PostResult) throws -> [String] {
         }
     }
 
+    @Test func aFileLargerThanABatchReadsWhatItsEarlierBatchesWrote() throws {
+        try withFundedLedger { store in
+            // The disbursement is written in the first batch; the accrual after it reads the
+            // principal back from the balances (which wait for their transaction until read).
+            var file = [ev("o", "2026-10-01", "LOAN", .obligate, 100_000_000), ev("d", "2026-10-15", "LOAN", .disburse, 100_000_000)]
+            for i in 0..<5_000 { file.append(ev("fee-\(i)", "2026-10-16", "LOAN", .fee, 1)) }
+            file.append(ev("accrue", "2026-11-01", "LOAN", .accrue, nil))
+            let results = try store.record(file.enumerated().map { ("row \($0.offset + 2)", $0.element) }, file: "big.csv")
+            // 1,000,000.00 × 7.25% × 17/360 = 3,423.61
+            #expect(try lines(store, try #require(results.last)) == ["Dr 134100 3423.61", "Cr 531000 3423.61"])
+            #expect(try store.connection.scalar(Int64.self, "SELECT (SELECT count(*) FROM ledger.balance_pending) + (SELECT count(*) FROM ledger.balance_fold)") == 0)
+            #expect(try store.verify().isIntact)
+        }
+    }
+
     @Test func monthEndAccruesOnceAndRefusesAClosedMonth() throws {
         try withFundedLedger { store in
             try store.record(ev("o", "2026-10-01", "LOAN", .obligate, 100_000_000))

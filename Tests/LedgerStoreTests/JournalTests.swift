@@ -228,6 +228,48 @@ import Testing
         }
     }
 
+    @Test func aBatchsBalancesWaitForTheFoldOrTheCommit() throws {
+        try withLedger { (store, conninfo) throws in
+            let db = store.connection
+            /// Two entries (cash `cents` against borrowing) whose lines come in one statement: a batch.
+            func batch(_ tx: Connection, _ key: String, _ cents: Int, entries: Int = 2) throws {
+                var ids: [Int64] = []
+                for i in 1...entries {
+                    ids.append(try tx.scalar(Int64.self, SQL(unsafeSQL: "INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count) VALUES ('\(key)-\(i)', '2026-10-0\(i)', 'batch', 2) RETURNING entry_id"))!)
+                }
+                try tx.execute(SQL(unsafeSQL: "INSERT INTO ledger.journal_line VALUES " + ids.map { "(\($0), 1, '101000', 'FIN-DL', NULL, 'debit', \(cents), 'USD'), (\($0), 2, '251000', 'FIN-DL', NULL, 'credit', \(cents), 'USD')" }.joined(separator: ", ")))
+            }
+            func cash(_ tx: Connection, _ table: String = "balance_month") throws -> Int64 {
+                try tx.scalar(Int64.self, SQL(unsafeSQL: "SELECT coalesce(sum(debit_minor - credit_minor), 0)::bigint FROM ledger.\(table) WHERE account = '101000'")) ?? -1
+            }
+            try db.transaction { tx in
+                try batch(tx, "a", 500)
+                #expect(try cash(tx) == 0 && cash(tx, "balance_day") == 0, "a batch's balances wait")
+                #expect(try tx.scalar(Int64.self, "SELECT count(*) FROM ledger.balance_pending") == 4)
+                #expect(try tx.scalar(Int64.self, "SELECT ledger.fold_balances()") == 4, "two accounts on two days")
+                #expect(try cash(tx) == 1_000 && cash(tx, "balance_day") == 1_000)
+                #expect(try tx.scalar(Int64.self, "SELECT count(*) FROM ledger.balance_pending") == 0)
+                // One entry in a statement (every posting) writes its balances at once.
+                try batch(tx, "one", 7, entries: 1)
+                #expect(try cash(tx) == 1_007)
+                try batch(tx, "b", 20)
+                #expect(try cash(tx) == 1_007)
+            }
+            // The commit folded what was left; another transaction's pending rows are its own: one
+            // left open while another commits is folded by its own commit only.
+            #expect(try cash(db) == 1_047 && cash(db, "balance_day") == 1_047)
+            let other = try LedgerStore(conninfo: conninfo).connection
+            try other.execute("BEGIN")
+            try batch(other, "c", 1)
+            try db.transaction { tx in try batch(tx, "d", 100) }
+            #expect(try cash(db) == 1_247)
+            try other.execute("COMMIT")
+            #expect(try cash(db) == 1_249 && cash(db, "balance_day") == 1_249)
+            #expect(try db.scalar(Int64.self, "SELECT (SELECT count(*) FROM ledger.balance_pending) + (SELECT count(*) FROM ledger.balance_fold)") == 0)
+            #expect(try store.verify().isIntact)
+        }
+    }
+
     @Test func knownAtReproducesAnEarlierTrialBalance() throws {
         try withLedger { (store, _) throws in
             try store.post(entry("a", "2026-09-10", borrow[0], borrow[1]))
