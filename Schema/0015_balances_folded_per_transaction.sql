@@ -5,9 +5,9 @@
 -- event import's batches: 0.27 s for the first balance statement, 0.55 s for the twentieth; a
 -- 300,000-event import took 72.0 s with the balances and 45.0 s with them left out).
 --
--- Now a statement with several entries adds its sums per key and day to balance_pending, and
--- balance_fold holds one row for a transaction that has any; its deferred trigger folds them into
--- balance_month and balance_day at commit, once per key. Whatever reads balances in the same
+-- Now a statement with several entries adds its lines' amounts (key and entry) to balance_pending,
+-- and balance_fold holds one row for a transaction that has any; its deferred trigger folds them
+-- into balance_month and balance_day at commit (dated by their entries), once per key. Whatever reads balances in the same
 -- transaction first calls ledger.fold_balances() (LedgerStore does). A statement with one entry —
 -- every posting — still writes its balances at once. Nothing else changes: the journal's checks
 -- run per statement as before, and a committed transaction leaves no pending rows, so committed
@@ -21,7 +21,7 @@ CREATE UNLOGGED TABLE ledger.balance_pending (
     fund         text   NOT NULL,
     facility_id  text   NOT NULL,
     currency     text   NOT NULL,
-    day          date   NOT NULL,
+    entry_id     bigint NOT NULL,
     debit_minor  bigint NOT NULL,
     credit_minor bigint NOT NULL
 );
@@ -29,8 +29,8 @@ CREATE UNLOGGED TABLE ledger.balance_fold (xid xid8 PRIMARY KEY DEFAULT pg_curre
 ALTER TABLE ledger.balance_pending OWNER TO ledger_owner;
 ALTER TABLE ledger.balance_fold OWNER TO ledger_owner;
 
--- Folds this transaction's pending sums into the balance tables, in one statement: one upsert per
--- month row and per day row, in key order. Returns the number of day rows it wrote.
+-- Folds this transaction's pending amounts into the balance tables, in one statement: one upsert
+-- per month row and per day row, in key order. Returns the number of day rows it wrote.
 CREATE FUNCTION ledger.fold_balances() RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ledger AS $$
 DECLARE
@@ -39,8 +39,10 @@ BEGIN
     WITH pending AS (
         DELETE FROM ledger.balance_pending RETURNING *
     ), days AS MATERIALIZED (
-        SELECT account, fund, facility_id, currency, day, sum(debit_minor) AS debit, sum(credit_minor) AS credit
-          FROM pending GROUP BY 1, 2, 3, 4, 5
+        SELECT p.account, p.fund, p.facility_id, p.currency, e.effective_date AS day,
+               sum(p.debit_minor) AS debit, sum(p.credit_minor) AS credit
+          FROM pending p JOIN ledger.journal_entry e ON e.entry_id = p.entry_id
+         GROUP BY 1, 2, 3, 4, 5
     ), months AS (
         INSERT INTO ledger.balance_month AS b (account, fund, facility_id, currency, month, debit_minor, credit_minor)
         SELECT account, fund, facility_id, currency, date_trunc('month', day)::date, sum(debit), sum(credit)
@@ -213,7 +215,7 @@ BEGIN
     END IF;
 
     -- The balances. One entry (every posting): its month and day rows now, in one statement. Several
-    -- entries (a batch of an import or a month-end): their sums per key and day wait in
+    -- entries (a batch of an import or a month-end): their lines' amounts wait in
     -- balance_pending until the transaction commits or reads them (ledger.fold_balances), so that
     -- a balance row a file touches in every batch is written once, not once per batch.
     IF q.lo = q.hi THEN
@@ -241,11 +243,10 @@ BEGIN
            SET debit_minor = b.debit_minor + EXCLUDED.debit_minor,
                credit_minor = b.credit_minor + EXCLUDED.credit_minor;
     ELSE
-        INSERT INTO ledger.balance_pending (account, fund, facility_id, currency, day, debit_minor, credit_minor)
-        SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, e.effective_date,
-               sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE 0 END), sum(CASE l.side WHEN 'credit' THEN l.amount_minor ELSE 0 END)
-          FROM new_lines l, LATERAL (SELECT j.effective_date FROM ledger.journal_entry j WHERE j.entry_id = l.entry_id OFFSET 0) e
-         GROUP BY 1, 2, 3, 4, 5;
+        INSERT INTO ledger.balance_pending (account, fund, facility_id, currency, entry_id, debit_minor, credit_minor)
+        SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, l.entry_id,
+               CASE l.side WHEN 'debit' THEN l.amount_minor ELSE 0 END, CASE l.side WHEN 'credit' THEN l.amount_minor ELSE 0 END
+          FROM new_lines l;
         INSERT INTO ledger.balance_fold DEFAULT VALUES ON CONFLICT DO NOTHING;
     END IF;
     RETURN NULL;

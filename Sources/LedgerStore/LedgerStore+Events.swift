@@ -93,7 +93,7 @@ extension LedgerStore {
             try context.lockFunds(funds)
             try context.lockAll(Array(touched.values))
             // Checked one by one in order, written a few thousand at a time.
-            context.batching = true
+            try context.startBatching()
             var results: [PostResult] = []
             results.reserveCapacity(events.count)  // no doubling (and no two copies at once) on a large file
             var waiting: [String: Int] = [:]  // key of an entry not written yet -> its result
@@ -143,7 +143,7 @@ extension LedgerStore {
             // facility): the loans' funds and the loans themselves, in the same order as events.
             try context.lockAll(loans)
             let existing = try context.entryIDs(of: keys)
-            context.batching = true
+            try context.startBatching()
             var results: [AccrualResult] = []
             for (facility, key) in zip(loans, keys) {
                 if let id = existing[key] {
@@ -232,7 +232,7 @@ final class EventContext {
     var resets: [String: [RateReset]] = [:]
     /// With `batching`, checked entries wait here and are written together by `flush()`
     /// (`ledger.post_entries`); their ids wait in `written` until `takeWritten()`.
-    var batching = false
+    private(set) var batching = false
     var pending: [(entry: NewEntry, event: EventRow)] = []
     var pendingKeys: Set<String> = []
     private var written: [String: Int64] = [:]
@@ -554,6 +554,14 @@ final class EventContext {
         if wait { try settle() }
         defer { written.removeAll(keepingCapacity: true) }
         return written
+    }
+
+    /// From here on, entries wait to be written in batches. The statements a batch runs are
+    /// costed high enough to be compiled (JIT: ~17 ms for one of them per batch, more than it
+    /// runs), so JIT is off for the rest of the transaction.
+    func startBatching() throws {
+        try tx.execute("SET LOCAL jit = off")
+        batching = true
     }
 
     /// Sends the waiting entries in one call, once the batch before them is written; their ids
