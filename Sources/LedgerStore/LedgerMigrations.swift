@@ -21,6 +21,7 @@ public enum LedgerMigrations {
         migration("0013_seals_per_statement.sql", PackageResources._013_seals_per_statement_sql),
         migration("0014_one_entry_fast_path.sql", PackageResources._014_one_entry_fast_path_sql),
         migration("0015_balances_folded_per_transaction.sql", PackageResources._015_balances_folded_per_transaction_sql),
+        migration("0016_cheaper_format_checks.sql", PackageResources._016_cheaper_format_checks_sql),
     ]
 
     public static func migrator() throws -> Migrator { try Migrator(all) }

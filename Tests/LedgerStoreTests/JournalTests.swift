@@ -228,6 +228,37 @@ import Testing
         }
     }
 
+    @Test func formatChecksKeepTheirMeaning() throws {
+        try withLedger { (store, _) throws in
+            let db = store.connection
+            func entry(_ id: Int, facility: String) -> [SQL] {
+                [
+                    SQL(unsafeSQL: "INSERT INTO ledger.journal_entry (entry_id, event_key, effective_date, description, line_count) OVERRIDING SYSTEM VALUE VALUES (\(id), 'raw-\(id)', '2026-10-05', 'raw', 2)"),
+                    "INSERT INTO ledger.journal_line VALUES (\(id), 1, '101000', 'FIN-DL', \(facility), 'debit', 500, 'USD'), (\(id), 2, '251000', 'FIN-DL', NULL, 'credit', 500, 'USD')",
+                ]
+            }
+            // A facility id: 1 to 64 of A-Z a-z 0-9 . _ -, not starting with . _ or -.
+            for bad in [String(repeating: "F", count: 65), "-F1", ".F1", "_F1", "F 1", "F1é", "F1\n", ""] {
+                expectRefused(db, "23514", "line_facility_format", entry(900, facility: bad))
+            }
+            for (i, good) in [String(repeating: "F", count: 64), "a.b_c-D9", "9"].enumerated() {
+                try db.transaction { tx in for s in entry(910 + i, facility: good) { try tx.execute(s) } }
+            }
+            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_line WHERE facility_id IS NOT NULL") == 3)
+            // A seal's hashes: 64 lowercase hex digits each.
+            let zeros = String(repeating: "0", count: 64)
+            for (previous, sha, constraint) in [
+                (zeros, String(repeating: "A", count: 64), "seal_hex"), (zeros, String(repeating: "a", count: 63), "seal_hex"),
+                (zeros, String(repeating: "a", count: 65), "seal_hex"), (zeros, String(repeating: "g", count: 64), "seal_hex"),
+                (String(repeating: "0", count: 63) + " ", String(repeating: "a", count: 64), "seal_previous_hex"),
+            ] {
+                expectRefused(db, "23514", constraint, ["INSERT INTO ledger.entry_seal (chain_seq, entry_id, previous_sha256, sha256) VALUES (1, 910, \(previous), \(sha))"])
+            }
+            #expect(try store.sealCommitted().sealed == 3)
+            #expect(try store.verify().isIntact)
+        }
+    }
+
     @Test func aBatchsBalancesWaitForTheFoldOrTheCommit() throws {
         try withLedger { (store, conninfo) throws in
             let db = store.connection
