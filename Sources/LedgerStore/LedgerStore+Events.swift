@@ -48,15 +48,18 @@ extension LedgerStore {
     }
 
     /// Records events already in the order they apply (an `EventFile`, say), all or nothing. The
-    /// events are read three times (their ids, their funds, then each in turn), never kept.
+    /// events are read twice (their ids and funds, then each in turn), never kept.
     @discardableResult
     public func record<C: Collection>(ordered events: C, file: String, progress: ((Int) -> Void)? = nil) throws -> [PostResult]
     where C.Element == (location: String, event: Event) {
         let chart = try self.chart()
         return try connection.transaction { tx in
             let context = try EventContext(tx, chart: chart)
-            // Which of the file's ids exist already (a query per 10,000) or come twice in it: only
-            // those are compared with what is recorded.
+            // One pass over the file for two things. Which of its ids exist already (a query per
+            // 10,000) or come twice in it: only those are compared with what is recorded. And
+            // every fund and facility it touches, locked next in one order (funds, then
+            // facilities): two files that share a fund serialize there instead of deadlocking
+            // later. What the facility locks protect is then read for all of them at once.
             var known: Set<String> = []
             var seen: Set<String> = []
             var repeated: Set<String> = []
@@ -68,21 +71,12 @@ extension LedgerStore {
                 }
                 ids.removeAll(keepingCapacity: true)
             }
+            var funds: Set<String> = []
+            var touched: [String: Facility] = [:]
             for item in events {
                 ids.append(item.event.id)
                 if !seen.insert(item.event.id).inserted { repeated.insert(item.event.id) }
                 if ids.count == 10_000 { try findKnown() }
-            }
-            try findKnown()
-            seen = []
-            context.knownKeys = known
-            context.repeatedKeys = repeated
-            // Every fund and facility the file touches, locked now in one order (funds, then
-            // facilities): two files that share a fund serialize here instead of deadlocking
-            // later. What the facility locks protect is then read for all of them at once.
-            var funds: Set<String> = []
-            var touched: [String: Facility] = [:]
-            for item in events {
                 if let id = item.event.facilityID, let f = context.facilities[id] {
                     funds.insert("\(f.instrument.fund)|\(f.currency.code)")
                     touched[id] = f
@@ -90,6 +84,10 @@ extension LedgerStore {
                     funds.insert("\(fund)|\(currency.code)")
                 }
             }
+            try findKnown()
+            seen = []
+            context.knownKeys = known
+            context.repeatedKeys = repeated
             try context.lockFunds(funds)
             try context.lockAll(Array(touched.values))
             // Checked one by one in order, written a few thousand at a time.
