@@ -262,7 +262,8 @@ import Testing
     @Test func aBatchsBalancesWaitForTheFoldOrTheCommit() throws {
         try withLedger { (store, conninfo) throws in
             let db = store.connection
-            /// Two entries (cash `cents` against borrowing) whose lines come in one statement: a batch.
+            /// `entries` entries (cash `cents` against borrowing) whose lines come in one statement:
+            /// with more than one, a batch.
             func batch(_ tx: Connection, _ key: String, _ cents: Int, entries: Int = 2) throws {
                 var ids: [Int64] = []
                 for i in 1...entries {
