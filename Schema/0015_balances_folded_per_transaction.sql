@@ -7,11 +7,11 @@
 --
 -- Now a statement with several entries adds its lines' amounts (key and entry) to balance_pending,
 -- and balance_fold holds one row for a transaction that has any; its deferred trigger folds them
--- into balance_month and balance_day at commit (dated by their entries), once per key. Whatever reads balances in the same
--- transaction first calls ledger.fold_balances() (LedgerStore does). A statement with one entry —
--- every posting — still writes its balances at once. Nothing else changes: the journal's checks
--- run per statement as before, and a committed transaction leaves no pending rows, so committed
--- balances always equal the journal (`verify` checks).
+-- into balance_month and balance_day at commit (dated by their entries), once per key. Whatever
+-- reads balances in the same transaction first calls ledger.fold_balances() (LedgerStore does). A
+-- statement with one entry — every posting — still writes its balances at once. Nothing else
+-- changes: the journal's checks run per statement as before, and a committed transaction leaves no
+-- pending rows, so committed balances always equal the journal (`verify` checks).
 --
 -- The pending tables are UNLOGGED: their rows never outlive the transaction that wrote them, so
 -- they need no WAL; any other transaction's pending rows are invisible to the fold.
