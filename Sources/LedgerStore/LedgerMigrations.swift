@@ -22,6 +22,7 @@ public enum LedgerMigrations {
         migration("0014_one_entry_fast_path.sql", PackageResources._014_one_entry_fast_path_sql),
         migration("0015_balances_folded_per_transaction.sql", PackageResources._015_balances_folded_per_transaction_sql),
         migration("0016_cheaper_format_checks.sql", PackageResources._016_cheaper_format_checks_sql),
+        migration("0017_postings_checked_in_a_loop.sql", PackageResources._017_postings_checked_in_a_loop_sql),
     ]
 
     public static func migrator() throws -> Migrator { try Migrator(all) }

@@ -228,6 +228,54 @@ import Testing
         }
     }
 
+    @Test func anEntryRepeatingABalanceKeyChangesEachBalanceRowOnce() throws {
+        // Two lines on one account, fund and facility share a balance row, which one statement can
+        // change only once: their sum goes in at commit (the fold), a posting's other rows at once.
+        try withLedger { (store, _) throws in
+            let db = store.connection
+            _ = try store.post(entry("split", "2026-10-05", "135000 FIN-DL debit 70.00 USD F1", "135000 FIN-DL debit 30.00 USD F1", "101000 FIN-DL credit 100.00 USD"))
+            _ = try store.post(entry("single", "2026-10-06", "135000 FIN-DL debit 5.00 USD F1", "101000 FIN-DL credit 5.00 USD"))
+            #expect(try balanceLines(store, asOf: "2026-10-05") == ["101000 FIN-DL USD -10000", "135000 FIN-DL USD 10000"])
+            #expect(try balanceLines(store, asOf: "2026-10-31") == ["101000 FIN-DL USD -10500", "135000 FIN-DL USD 10500"])
+            let days = try db.query("SELECT day::text, debit_minor FROM ledger.balance_day WHERE account = '135000' AND facility_id = 'F1' ORDER BY day")
+                .map { "\(try $0.decode(String.self, at: 0)) \(try $0.decode(Int64.self, at: 1))" }
+            #expect(days == ["2026-10-05 10000", "2026-10-06 500"])
+            #expect(try db.scalar(Int64.self, "SELECT debit_minor FROM ledger.balance_month WHERE account = '135000' AND facility_id = 'F1'") == 10500)
+            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.balance_pending") == 0)
+            #expect(try store.verify().isIntact)
+        }
+    }
+
+    @Test func everyColumnRuleOfTheJournalHolds() throws {
+        try withLedger { (store, _) throws in
+            let db = store.connection
+            func entry(key: String = "'raw'", date: String = "'2026-10-05'", description: String = "'raw'", lineCount: String = "2",
+                       lines: String = "(1, '101000', 'FIN-DL', NULL, 'debit', 500, 'USD'), (2, '251000', 'FIN-DL', NULL, 'credit', 500, 'USD')") -> [SQL] {
+                [
+                    SQL(unsafeSQL: "INSERT INTO ledger.journal_entry (entry_id, event_key, effective_date, description, line_count) OVERRIDING SYSTEM VALUE VALUES (900, \(key), \(date), \(description), \(lineCount))"),
+                    SQL(unsafeSQL: "INSERT INTO ledger.journal_line (line_no, account, fund, facility_id, side, amount_minor, currency, entry_id) SELECT *, 900 FROM (VALUES \(lines)) v"),
+                ]
+            }
+            func line(_ n: String = "1", side: String = "'debit'", amount: String = "500", currency: String = "'USD'") -> String {
+                "(\(n), '101000', 'FIN-DL', NULL, \(side), \(amount), \(currency)), (2, '251000', 'FIN-DL', NULL, 'credit', 500, 'USD')"
+            }
+            for (statements, rule) in [
+                (entry(key: "''"), "entry_event_key_length"), (entry(key: "repeat('k', 201)"), "entry_event_key_length"),
+                (entry(date: "'1899-12-31'"), "entry_effective_date_range"), (entry(description: "repeat('d', 1001)"), "entry_description_length"),
+                (entry(lineCount: "1"), "entry_line_count_range"), (entry(lineCount: "1001"), "entry_line_count_range"),
+                (entry(lines: line("0")), "line_no_positive"), (entry(lines: line(side: "'Debit'")), "line_side_known"),
+                (entry(lines: line(amount: "0")), "line_amount_positive"), (entry(lines: line(amount: "-500")), "line_amount_positive"),
+                (entry(lines: line(currency: "'usd'")), "line_currency_format"), (entry(lines: line(currency: "'US'")), "line_currency_format"),
+                (entry(lines: line(currency: "'USDX'")), "line_currency_format"),
+            ] {
+                expectRefused(db, "23514", rule, statements)
+            }
+            // At the edges of the rules: accepted.
+            try db.transaction { tx in for s in entry(key: "repeat('k', 200)", description: "repeat('d', 1000)") { try tx.execute(s) } }
+            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_line") == 2)
+        }
+    }
+
     @Test func formatChecksKeepTheirMeaning() throws {
         try withLedger { (store, _) throws in
             let db = store.connection
