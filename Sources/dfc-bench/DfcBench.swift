@@ -27,7 +27,8 @@ func elapsedSeconds(since start: DispatchTime) -> Double {
 }
 
 /// Posting throughput: 2-line entries, one per transaction, through the library with every
-/// invariant on, by N clients for S seconds, while a sealer chains what is committed.
+/// invariant on, by N clients for S seconds, while a sealer chains what is committed. Timed from
+/// when every client has connected, as pgbench's tps is ("without initial connection time").
 struct Post: ParsableCommand {
     @Option var conninfo: String
     @Option var clients: Int = 1
@@ -41,8 +42,8 @@ struct Post: ParsableCommand {
         let failures = Mutex<[String]>([])
         let stop = Atomic<Bool>(false)
         let usd = Currency.usd
-        let start = DispatchTime.now()
-        let deadline = start.uptimeNanoseconds + UInt64(seconds * 1e9)
+        let connected = Atomic<Int>(0)
+        let startNanos = Atomic<UInt64>(0)  // set by the last client to connect
         let sealer = Thread {
             guard let store = try? LedgerStore(conninfo: conninfo) else { return }
             while !stop.load(ordering: .relaxed) {
@@ -52,8 +53,19 @@ struct Post: ParsableCommand {
         }
         sealer.start()
         onThreads(clients) { client in
+            var arrived = false
+            func arrive() {  // the last client to connect, or to fail to, starts the clock
+                guard !arrived else { return }
+                arrived = true
+                if connected.add(1, ordering: .acquiringAndReleasing).newValue == clients {
+                    startNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
+                }
+            }
             do {
                 let store = try LedgerStore(conninfo: conninfo)
+                arrive()
+                while startNanos.load(ordering: .acquiring) == 0 { Thread.sleep(forTimeInterval: 0.001) }
+                let deadline = startNanos.load(ordering: .acquiring) + UInt64(seconds * 1e9)
                 var generator = SystemRandomNumberGenerator()
                 var i = 0
                 while DispatchTime.now().uptimeNanoseconds < deadline {
@@ -69,9 +81,10 @@ struct Post: ParsableCommand {
                 }
             } catch {
                 failures.withLock { $0.append(String(describing: error)) }
+                arrive()  // a client that could not connect must not hold the others at the start
             }
         }
-        let elapsed = elapsedSeconds(since: start)
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - startNanos.load(ordering: .acquiring)) / 1e9
         stop.store(true, ordering: .relaxed)
         let store = try LedgerStore(conninfo: conninfo)
         try store.sealCommitted()
