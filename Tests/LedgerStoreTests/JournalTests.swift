@@ -230,7 +230,8 @@ import Testing
 
     @Test func anEntryRepeatingABalanceKeyChangesEachBalanceRowOnce() throws {
         // Two lines on one account, fund and facility share a balance row, which one statement can
-        // change only once: their sum goes in at commit (the fold), a posting's other rows at once.
+        // change only once: that entry's amounts go in through the fold at commit, the next
+        // posting's (distinct keys) at once.
         try withLedger { (store, _) throws in
             let db = store.connection
             _ = try store.post(entry("split", "2026-10-05", "135000 FIN-DL debit 70.00 USD F1", "135000 FIN-DL debit 30.00 USD F1", "101000 FIN-DL credit 100.00 USD"))
