@@ -1,6 +1,6 @@
 -- A posting's checks at a fraction of their cost (issue 5: Scripts/bench). Counted with callgrind
 -- on a backend running 2,000 postings through a prepared ledger.post_entry call (instructions per
--- posting; exact from run to run, unlike this machine's clock): 1,787k before this migration, 1,360k
+-- posting; steady from run to run, unlike this machine's clock): 1,787k before this migration, 1,360k
 -- after it. pgbench's TPC-B transaction takes 742k in the same measurement, but seven round trips.
 --
 -- 1. The format rules of the journal's columns become domains. PostgreSQL re-reads and re-plans a
