@@ -97,24 +97,24 @@ extension LedgerStore {
         // The seals go as four array literals (digits and lowercase hex need no quoting): one
         // statement with four parameters, where a VALUES row per seal cost the server ~2.6 µs a
         // seal to parse and bind.
-        var seqs = "{", ids = "{", previousHashes = "{", hashes = "{"
+        var seqs: [String] = [], ids: [String] = [], previousHashes: [String] = [], hashes: [String] = []
         var seq = head?.chainSeq ?? 0
         var previous = head?.sha256 ?? AuditChain.genesis
-        for (i, entry) in batch.enumerated() {
+        for entry in batch {
             seq += 1
             let sha = AuditChain.seal(entry, previous: previous)
-            let separator = i == 0 ? "" : ","
-            seqs += separator + String(seq)
-            ids += separator + String(entry.posted.entryID)
-            previousHashes += separator + previous
-            hashes += separator + sha
+            seqs.append(String(seq))
+            ids.append(String(entry.posted.entryID))
+            previousHashes.append(previous)
+            hashes.append(sha)
             previous = sha
             head = ChainHead(chainSeq: seq, entryID: entry.posted.entryID, sha256: sha)
         }
+        func literal(_ values: [String]) -> String { "{" + values.joined(separator: ",") + "}" }
         try tx.execute(
             """
             INSERT INTO ledger.entry_seal (chain_seq, entry_id, previous_sha256, sha256)
-            SELECT * FROM unnest(\(seqs + "}")::bigint[], \(ids + "}")::bigint[], \(previousHashes + "}")::text[], \(hashes + "}")::text[])
+            SELECT * FROM unnest(\(literal(seqs))::bigint[], \(literal(ids))::bigint[], \(literal(previousHashes))::text[], \(literal(hashes))::text[])
             """)
         return (batch.count, head)
     }

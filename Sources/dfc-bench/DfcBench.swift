@@ -84,7 +84,7 @@ struct Post: ParsableCommand {
                 arrive()  // a client that could not connect must not hold the others at the start
             }
         }
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - startNanos.load(ordering: .acquiring)) / 1e9
+        let elapsed = elapsedSeconds(since: DispatchTime(uptimeNanoseconds: startNanos.load(ordering: .acquiring)))
         stop.store(true, ordering: .relaxed)
         let store = try LedgerStore(conninfo: conninfo)
         try store.sealCommitted()
