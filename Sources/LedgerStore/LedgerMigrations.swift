@@ -23,6 +23,7 @@ public enum LedgerMigrations {
         migration("0015_balances_folded_per_transaction.sql", PackageResources._015_balances_folded_per_transaction_sql),
         migration("0016_cheaper_format_checks.sql", PackageResources._016_cheaper_format_checks_sql),
         migration("0017_postings_checked_in_a_loop.sql", PackageResources._017_postings_checked_in_a_loop_sql),
+        migration("0018_fold_in_memory.sql", PackageResources._018_fold_in_memory_sql),
     ]
 
     public static func migrator() throws -> Migrator { try Migrator(all) }

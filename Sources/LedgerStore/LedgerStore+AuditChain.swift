@@ -39,8 +39,10 @@ public struct SealResult: Hashable, Sendable {
 }
 
 extension LedgerStore {
-    /// How many entries one sealing transaction takes at most.
+    /// How many entries the sealer reads and hashes at a time.
     static let sealBatch = 1000
+    /// How many batches one sealing transaction takes at most.
+    static let sealBatchesPerTransaction = 10
 
     /// Seals every entry whose recording transaction has finished, in recording order.
     ///
@@ -51,7 +53,7 @@ extension LedgerStore {
     public func sealCommitted(wait: Bool = true) throws -> SealResult {
         var total = 0
         while true {
-            let step = try connection.transaction { tx -> (sealed: Int, head: ChainHead?)? in
+            let step = try connection.transaction { tx -> (sealed: Int, head: ChainHead?, more: Bool)? in
                 if wait {
                     try tx.execute("SELECT pg_advisory_xact_lock(\(Self.sealerLock.0), \(Self.sealerLock.1))")
                 } else if try tx.scalar(Bool.self, "SELECT pg_try_advisory_xact_lock(\(Self.sealerLock.0), \(Self.sealerLock.1))") != true {
@@ -61,62 +63,90 @@ extension LedgerStore {
                 // are stale and made the planner cost them high enough to compile them (JIT, ~90 ms
                 // a batch, more than the work itself).
                 try tx.execute("SET LOCAL jit = off")
-                return try Self.sealBatch(tx)
+                return try Self.sealBatches(tx)
             }
             guard let step else { return SealResult(sealed: total, head: nil, ran: false) }
             total += step.sealed
-            if step.sealed < Self.sealBatch { return SealResult(sealed: total, head: step.head, ran: true) }
+            if !step.more { return SealResult(sealed: total, head: step.head, ran: true) }
         }
     }
 
     /// The advisory lock that admits one sealer at a time.
     static let sealerLock: (Int32, Int32) = (7306002, 1)
 
-    /// Seals up to `sealBatch` entries after the head. Inside the sealer's transaction.
-    private static func sealBatch(_ tx: Connection) throws -> (sealed: Int, head: ChainHead?) {
+    /// Seals up to `sealBatchesPerTransaction` batches of entries after the head, inside the
+    /// sealer's transaction; `more` when the last batch was full (there may be more to seal).
+    ///
+    /// The client hashes one batch while the server writes the seals of the batch before it and
+    /// reads the batch after it, in one statement: the two sides work at the same time instead of
+    /// in turn (a batch's server work and its hashing take about as long as each other).
+    private static func sealBatches(_ tx: Connection) throws -> (sealed: Int, head: ChainHead?, more: Bool) {
         let start = try headPosition(tx)
         var head = start.head
-        let after = start.position
         // Only entries below the bound: their transactions ended before the next statement's
         // snapshot, so they are all visible to it, and no entry can later appear before them.
-        guard let bound = try tx.scalar(String.self, "SELECT ledger.chain_bound()::text") else { return (0, head) }
-        var batch: [SealedEntry] = []
-        try streamEntries(
-            from:
-                """
-                SELECT e.* FROM ledger.journal_entry e
-                 WHERE (e.recorded_xid, e.entry_id) > (\(String(after.recordedXID))::xid8, \(after.entryID))
-                   AND e.recorded_xid < \(bound)::xid8
-                 ORDER BY e.recorded_xid, e.entry_id
-                 LIMIT \(sealBatch)
-                """,
-            order: "e.recorded_xid, e.entry_id", fewEntries: true, tx
-        ) { batch.append($0.entry) }
-        guard !batch.isEmpty else { return (0, head) }
-
-        // The seals go as four array literals (digits and lowercase hex need no quoting): one
-        // statement with four parameters, where a VALUES row per seal cost the server ~2.6 µs a
-        // seal to parse and bind.
-        var seqs: [String] = [], ids: [String] = [], previousHashes: [String] = [], hashes: [String] = []
-        var seq = head?.chainSeq ?? 0
-        var previous = head?.sha256 ?? AuditChain.genesis
-        for entry in batch {
-            seq += 1
-            let sha = AuditChain.seal(entry, previous: previous)
-            seqs.append(String(seq))
-            ids.append(String(entry.posted.entryID))
-            previousHashes.append(previous)
-            hashes.append(sha)
-            previous = sha
-            head = ChainHead(chainSeq: seq, entryID: entry.posted.entryID, sha256: sha)
+        guard let bound = try tx.scalar(String.self, "SELECT ledger.chain_bound()::text") else { return (0, head, false) }
+        func batch(after position: ChainPosition, alongside: SQL? = nil) -> SQL {
+            entriesQuery(
+                from: """
+                    SELECT e.* FROM ledger.journal_entry e
+                     WHERE (e.recorded_xid, e.entry_id) > (\(String(position.recordedXID))::xid8, \(position.entryID))
+                       AND e.recorded_xid < \(bound)::xid8
+                     ORDER BY e.recorded_xid, e.entry_id
+                     LIMIT \(sealBatch)
+                    """,
+                order: "e.recorded_xid, e.entry_id", fewEntries: true, alongside: alongside)
         }
-        func literal(_ values: [String]) -> String { "{" + values.joined(separator: ",") + "}" }
-        try tx.execute(
-            """
-            INSERT INTO ledger.entry_seal (chain_seq, entry_id, previous_sha256, sha256)
-            SELECT * FROM unnest(\(literal(seqs))::bigint[], \(literal(ids))::bigint[], \(literal(previousHashes))::text[], \(literal(hashes))::text[])
-            """)
-        return (batch.count, head)
+        var entries = try assembled(tx.query(batch(after: start.position)))
+        var sealed = 0
+        var batches = 0
+        var full = false
+        var unwritten: SQL?  // the seals of the batch hashed last, not sent yet
+        while let last = entries.last {
+            batches += 1
+            full = entries.count == sealBatch
+            let readNext = full && batches < sealBatchesPerTransaction
+            let position = ChainPosition(recordedXID: last.recordedXID, entryID: last.posted.entryID)
+            let sent = try readNext ? tx.send(batch(after: position, alongside: unwritten)) : unwritten.map { try tx.send($0) }
+
+            // The seals go as four array literals (digits and lowercase hex need no quoting): one
+            // statement with four parameters, where a VALUES row per seal cost the server ~2.6 µs a
+            // seal to parse and bind.
+            var seqs: [String] = [], ids: [String] = [], previousHashes: [String] = [], hashes: [String] = []
+            var seq = head?.chainSeq ?? 0
+            var previous = head?.sha256 ?? AuditChain.genesis
+            for entry in entries {
+                seq += 1
+                let sha = AuditChain.seal(entry, previous: previous)
+                seqs.append(String(seq))
+                ids.append(String(entry.posted.entryID))
+                previousHashes.append(previous)
+                hashes.append(sha)
+                previous = sha
+                head = ChainHead(chainSeq: seq, entryID: entry.posted.entryID, sha256: sha)
+            }
+            func literal(_ values: [String]) -> String { "{" + values.joined(separator: ",") + "}" }
+            unwritten = """
+                INSERT INTO ledger.entry_seal (chain_seq, entry_id, previous_sha256, sha256)
+                SELECT * FROM unnest(\(literal(seqs))::bigint[], \(literal(ids))::bigint[], \(literal(previousHashes))::text[], \(literal(hashes))::text[])
+                """
+            sealed += entries.count
+            let rows = try sent.map { try tx.wait($0) }
+            entries = try readNext ? assembled(rows!) : []
+        }
+        if let unwritten { try tx.execute(unwritten) }
+        return (sealed, head, full)
+    }
+
+    /// The entries of a batch read whole (`entriesQuery`), in order.
+    private static func assembled(_ rows: Rows) throws -> [SealedEntry] {
+        var assembler = EntryAssembler(withSeals: false)
+        var entries: [SealedEntry] = []
+        for row in rows {
+            if let done = try assembler.add(row) { entries.append(done.entry) }
+        }
+        if let done = assembler.finish() { entries.append(done.entry) }
+        return entries
     }
 
     /// The chain's head, or nil before the first seal.
@@ -133,45 +163,60 @@ extension LedgerStore {
     }
 
     /// Streams whole entries (header and lines, in line order) for the entries that `entries`
-    /// selects — a query over `ledger.journal_entry e` returning `e.*`, optionally joined with
-    /// `ledger.entry_seal s` and then selecting `s.chain_seq, s.previous_sha256, s.sha256` after
-    /// `e.*` (NULL for an unsealed entry) — in the order given by `order` (columns of `e` or `s`).
-    /// Memory holds one entry. `fewEntries` when `entries` selects a bounded batch (the sealer's):
-    /// each entry's lines are then looked up by its key, so the cost follows the batch and never the
-    /// journal (the planner otherwise may read every line to hash-join a thousand entries).
+    /// selects (see `entriesQuery`), in the order given by `order`. Memory holds one entry.
     static func streamEntries(
         from entries: SQL, order: String, withSeals: Bool = false, fewEntries: Bool = false, _ db: Connection,
         _ body: (StreamedEntry) throws -> Void
     ) throws {
+        var assembler = EntryAssembler(withSeals: withSeals)
+        try db.stream(entriesQuery(from: entries, order: order, withSeals: withSeals, fewEntries: fewEntries)) { row in
+            if let done = try assembler.add(row) { try body(done) }
+        }
+        if let done = assembler.finish() { try body(done) }
+    }
+
+    /// One row per line (an entry without lines: one row, its line columns NULL) for the entries
+    /// that `entries` selects — a query over `ledger.journal_entry e` returning `e.*`, optionally
+    /// joined with `ledger.entry_seal s` and then selecting `s.chain_seq, s.previous_sha256,
+    /// s.sha256` after `e.*` (NULL for an unsealed entry) — in the order given by `order` (columns
+    /// of `e` or `s`), then line order: what `EntryAssembler` reads. `fewEntries` when `entries`
+    /// selects a bounded batch (the sealer's): each entry's lines are then looked up by its key, so
+    /// the cost follows the batch and never the journal (the planner otherwise may read every line
+    /// to hash-join a thousand entries). `alongside`, a data-changing statement, runs in the same
+    /// statement (a CTE of its own) and does not change what is read.
+    static func entriesQuery(from entries: SQL, order: String, withSeals: Bool = false, fewEntries: Bool = false, alongside: SQL? = nil) -> SQL {
         let sealColumns = withSeals ? ", e.chain_seq, e.previous_sha256, e.sha256" : ""
         let lineSource =
             fewEntries
             ? "LEFT JOIN LATERAL (SELECT * FROM ledger.journal_line l WHERE l.entry_id = e.entry_id OFFSET 0) l ON true"
             : "LEFT JOIN ledger.journal_line l ON l.entry_id = e.entry_id"
-        var current: StreamedEntry?
-        var lines: [JournalLine] = []
-        func flush() throws {
-            guard var done = current else { return }
-            done.entry.posted.entry.lines = lines
-            try body(done)
-            current = nil
-            lines.removeAll(keepingCapacity: true)
-        }
-        try db.stream(
-            SQL(unsafeSQL: "WITH e AS (") + entries
-                + SQL(
-                    unsafeSQL: """
-                        )
-                        SELECT e.entry_id, e.recorded_xid::text::bigint, e.recorded_at, e.recorded_by, e.event_key, e.effective_date,
-                               e.description, e.reverses, e.line_count,
-                               l.line_no, l.account, l.fund, l.facility_id, l.side, l.amount_minor, l.currency\(sealColumns)
-                          FROM e \(lineSource)
-                         ORDER BY \(order), l.line_no
-                        """)
-        ) { row in
+        let first = alongside.map { SQL(unsafeSQL: "WITH alongside AS (") + $0 + SQL(unsafeSQL: "), e AS (") } ?? SQL(unsafeSQL: "WITH e AS (")
+        return first + entries
+            + SQL(
+                unsafeSQL: """
+                    )
+                    SELECT e.entry_id, e.recorded_xid::text::bigint, e.recorded_at, e.recorded_by, e.event_key, e.effective_date,
+                           e.description, e.reverses, e.line_count,
+                           l.line_no, l.account, l.fund, l.facility_id, l.side, l.amount_minor, l.currency\(sealColumns)
+                      FROM e \(lineSource)
+                     ORDER BY \(order), l.line_no
+                    """)
+    }
+
+    /// Builds whole entries from the rows of an `entriesQuery`, one row at a time.
+    struct EntryAssembler {
+        let withSeals: Bool
+        private var current: StreamedEntry?
+        private var lines: [JournalLine] = []
+
+        init(withSeals: Bool) { self.withSeals = withSeals }
+
+        /// Takes the next row; returns the entry it closed, if it starts another one.
+        mutating func add(_ row: Row) throws -> StreamedEntry? {
             let entryID: Int64 = try row.decode(at: 0)
+            var closed: StreamedEntry?
             if current?.entry.posted.entryID != entryID {
-                try flush()
+                closed = finish()
                 let posted = PostedEntry(
                     entryID: entryID,
                     entry: NewEntry(
@@ -192,8 +237,17 @@ extension LedgerStore {
                         side: try row.decode(at: 13),
                         amount: Money(minorUnits: try row.decode(at: 14), currency: try Currency.named(try row.decode(at: 15)))))
             }
+            return closed
         }
-        try flush()
+
+        /// The last entry, once the rows have ended.
+        mutating func finish() -> StreamedEntry? {
+            guard var done = current else { return nil }
+            done.entry.posted.entry.lines = lines
+            current = nil
+            lines.removeAll(keepingCapacity: true)
+            return done
+        }
     }
 }
 

@@ -37,6 +37,32 @@ import TestSupport
         }
     }
 
+    @Test func sealsManyBatchesOverSeveralTransactions() throws {
+        try withLedger { store, _ in
+            // More entries than one sealing transaction takes (10 batches of 1,000), so that the
+            // sealer reads, hashes and writes across batches and transactions; the last batch is
+            // partial. Written in one transaction, they are chained in entry order.
+            let n = 10_500
+            try store.connection.execute(
+                unsafeSQL: """
+                    INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count)
+                    SELECT 'many-' || i, DATE '2026-10-01' + i % 28, 'entry ' || i, 2 FROM generate_series(1, \(n)) i ORDER BY i;
+                    INSERT INTO ledger.journal_line (entry_id, line_no, account, fund, side, amount_minor, currency)
+                    SELECT e.entry_id, k, CASE k WHEN 1 THEN '101000' ELSE '251000' END, 'FIN-DL', CASE k WHEN 1 THEN 'debit' ELSE 'credit' END,
+                           e.entry_id * 7, 'USD'
+                      FROM ledger.journal_entry e, generate_series(1, 2) k ORDER BY e.entry_id, k
+                    """)
+            let sealed = try store.sealCommitted()
+            #expect(sealed.sealed == n && sealed.ran)
+            let head = try #require(try store.chainHead())
+            #expect(head.chainSeq == Int64(n) && sealed.head == head)
+            #expect(try store.connection.scalar(Int.self, "SELECT count(*) FILTER (WHERE chain_seq <> entry_id) FROM ledger.entry_seal") == 0)
+            let report = try store.verify(expectedHead: head)
+            #expect(report.problems == [])
+            #expect(report.sealsChecked == n && report.linesChecked == 2 * n && report.pending == 0)
+        }
+    }
+
     @Test func anOpenTransactionHoldsTheChainBackOnlyInItsOwnDatabase() throws {
         try withLedger { store, conninfo in
             // A writer in another database of the cluster, with a transaction id, left open.
