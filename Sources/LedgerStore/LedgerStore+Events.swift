@@ -48,48 +48,51 @@ extension LedgerStore {
     }
 
     /// Records events already in the order they apply (an `EventFile`, say), all or nothing. The
-    /// events are read twice (their ids and funds, then each in turn), never kept.
+    /// events are read twice (their keys, then each in turn), never kept; `keys`, when given, are
+    /// those of `events` gathered already (`EventFile.read`), and they are read once.
     @discardableResult
-    public func record<C: Collection>(ordered events: C, file: String, progress: ((Int) -> Void)? = nil) throws -> [PostResult]
+    public func record<C: Collection>(
+        ordered events: C, keys: consuming EventKeys? = nil, file: String, progress: ((Int) -> Void)? = nil
+    ) throws -> [PostResult]
     where C.Element == (location: String, event: Event) {
         let chart = try self.chart()
+        var gathered = consume keys  // for the first attempt: a retried transaction reads the events again
         return try connection.transaction { tx in
             let context = try EventContext(tx, chart: chart)
-            // One pass over the file for two things. Which of its ids exist already (a query per
-            // 10,000) or come twice in it: only those are compared with what is recorded. And
-            // every fund and facility it touches, locked next in one order (funds, then
-            // facilities): two files that share a fund serialize there instead of deadlocking
-            // later. What the facility locks protect is then read for all of them at once.
-            var known: Set<String> = []
-            var seen: Set<String> = []
-            var repeated: Set<String> = []
-            var ids: [String] = []
-            func findKnown() throws {
-                let json = String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)
-                for row in try tx.query("SELECT event_key FROM ledger.journal_entry WHERE event_key IN (SELECT jsonb_array_elements_text(\(json)::jsonb))") {
-                    known.insert(try row.decode(at: 0))
+            // Before any event is checked: which of its ids exist already (a query per 10,000) or
+            // come twice in it — only those are compared with what is recorded —, and every fund
+            // and facility it touches, locked next in one order (funds, then facilities): two files
+            // that share a fund serialize there instead of deadlocking later. What the facility
+            // locks protect is then read for all of them at once. The keys are let go after this.
+            do {
+                let keys = gathered ?? EventKeys(events.lazy.map(\.event))
+                gathered = nil
+                var known: Set<String> = []
+                var ids: [String] = []
+                func findKnown() throws {
+                    let json = String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)
+                    for row in try tx.query("SELECT event_key FROM ledger.journal_entry WHERE event_key IN (SELECT jsonb_array_elements_text(\(json)::jsonb))") {
+                        known.insert(try row.decode(at: 0))
+                    }
+                    ids.removeAll(keepingCapacity: true)
                 }
-                ids.removeAll(keepingCapacity: true)
-            }
-            var funds: Set<String> = []
-            var touched: [String: Facility] = [:]
-            for item in events {
-                ids.append(item.event.id)
-                if !seen.insert(item.event.id).inserted { repeated.insert(item.event.id) }
-                if ids.count == 10_000 { try findKnown() }
-                if let id = item.event.facilityID, let f = context.facilities[id] {
+                for id in keys.ids {
+                    ids.append(id)
+                    if ids.count == 10_000 { try findKnown() }
+                }
+                try findKnown()
+                var funds = keys.funds
+                var touched: [Facility] = []
+                for id in keys.facilityIDs {
+                    guard let f = context.facilities[id] else { continue }  // refused when its event is checked
                     funds.insert("\(f.instrument.fund)|\(f.currency.code)")
-                    touched[id] = f
-                } else if let fund = item.event.fund, let currency = item.event.currency {
-                    funds.insert("\(fund)|\(currency.code)")
+                    touched.append(f)
                 }
+                context.knownKeys = known
+                context.repeatedKeys = keys.repeated
+                try context.lockFunds(funds)
+                try context.lockAll(touched)
             }
-            try findKnown()
-            seen = []
-            context.knownKeys = known
-            context.repeatedKeys = repeated
-            try context.lockFunds(funds)
-            try context.lockAll(Array(touched.values))
             // Checked one by one in order, written a few thousand at a time.
             try context.startBatching()
             var results: [PostResult] = []

@@ -59,10 +59,11 @@ extension Import {
             let store = try database.store()
             let currencies = Dictionary(uniqueKeysWithValues: try store.facilities().map { ($0.id, $0.currency) })
             // Every row checked now; the events themselves are read again from the bytes as they
-            // are recorded, so memory follows the file's size, not the number of events.
-            let events = try EventFile(bytes, file: file, currencies: currencies)
+            // are recorded, so memory follows the file's size, not the number of events. Their
+            // keys (ids, facilities, funds) go to the store, which lets them go once it has used them.
+            let (events, keys) = try EventFile.read(bytes, file: file, currencies: currencies)
             let total = events.count
-            let results = try store.record(ordered: events, file: file) { done in
+            let results = try store.record(ordered: events, keys: consume keys, file: file) { done in
                 if total > 1000 && (done % 1000 == 0 || done == total) {
                     FileHandle.standardError.write(Data("import events: \(done) of \(total)\n".utf8))
                 }

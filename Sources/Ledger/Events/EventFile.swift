@@ -14,6 +14,18 @@ public struct EventFile: RandomAccessCollection, Sendable {
     /// Reads `bytes` (at most 2 GiB); `currencies` are the facilities' currencies, which amounts
     /// on facility events are checked against.
     public init(_ bytes: [UInt8], file: String, currencies: [String: Currency]) throws {
+        try self.init(bytes, file: file, currencies: currencies) { _ in }
+    }
+
+    /// Reads the file as `init(_:file:currencies:)` does, and gathers the events' `EventKeys` on
+    /// the way, so that recording them need not read every event once more before the first.
+    public static func read(_ bytes: [UInt8], file: String, currencies: [String: Currency]) throws -> (events: EventFile, keys: EventKeys) {
+        var keys = EventKeys()
+        let events = try EventFile(bytes, file: file, currencies: currencies) { keys.add($0) }
+        return (events, keys)
+    }
+
+    private init(_ bytes: [UInt8], file: String, currencies: [String: Currency], each: (Event) -> Void) throws {
         guard bytes.count < Int(Int32.max) else { throw InputError(file: file, field: "file", value: "\(bytes.count) bytes", reason: "is larger than 2 GiB") }
         reader = try CSVReader(bytes, file: file, required: Event.columns.filter { !Event.optionalColumns.contains($0) }, optional: Event.optionalColumns)
         self.file = file
@@ -22,6 +34,7 @@ public struct EventFile: RandomAccessCollection, Sendable {
         let reader = reader
         try reader.forEachRecord { record, offset in
             let event = try Self.parse(record, reader, currencies)
+            each(event)
             slots.append((Int32(event.date.year * 10_000 + event.date.month * 100 + event.date.day), Int32(offset), Int32(record.row)))
             return true
         }
@@ -48,5 +61,33 @@ public struct EventFile: RandomAccessCollection, Sendable {
     static func parse(_ record: CSVTable.Record, _ reader: CSVReader, _ currencies: [String: Currency]) throws(InputError) -> Event {
         let fields = Dictionary(uniqueKeysWithValues: Event.columns.map { ($0, reader.value(record, $0)) })
         return try Event.parse(fields, currencyOf: { currencies[$0] }, file: reader.file, location: "row \(record.row)")
+    }
+}
+
+/// What recording a file of events reads of every event before checking the first: each id (which
+/// exist already, which come twice), and what the events lock — the facilities they name, and the
+/// fund and currency of those that name no facility.
+public struct EventKeys: Sendable {
+    public private(set) var ids: Set<String> = []
+    /// Ids that come more than once.
+    public private(set) var repeated: Set<String> = []
+    public private(set) var facilityIDs: Set<String> = []
+    /// `FUND|CURRENCY` of the events that name a fund and a currency and no facility.
+    public private(set) var funds: Set<String> = []
+
+    public init() {}
+
+    /// The keys of `events`.
+    public init<S: Sequence>(_ events: S) where S.Element == Event {
+        for event in events { add(event) }
+    }
+
+    public mutating func add(_ event: Event) {
+        if !ids.insert(event.id).inserted { repeated.insert(event.id) }
+        if let id = event.facilityID {
+            facilityIDs.insert(id)
+        } else if let fund = event.fund, let currency = event.currency {
+            funds.insert("\(fund)|\(currency.code)")
+        }
     }
 }
