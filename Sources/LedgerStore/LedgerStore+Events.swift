@@ -570,14 +570,10 @@ final class EventContext {
     /// queued; the database checks them again. `label` names where they end, for their errors.
     func flush(label: String? = nil) throws {
         guard let first = pending.first else { return try settle() }
-        var json = "["
-        for (i, p) in pending.enumerated() {
-            if i > 0 { json += "," }
-            PostingJSON.entry(p.entry, onConflictDoNothing: false, event: p.event, into: &json)
-        }
-        json += "]"
+        var columns = PostingColumns()
+        for p in pending { columns.append(p.entry, event: p.event) }
         try settle()  // written while this batch was checked and encoded
-        let statement = try connection.send("SELECT out_key, out_id FROM ledger.post_entries(\(json)::jsonb)")
+        let statement = try connection.send(columns.call)
         inFlight = (statement, first.entry.eventKey, label)
         unfolded = true
         pending.removeAll(keepingCapacity: true)

@@ -190,6 +190,14 @@ func lines(_ store: LedgerStore, _ result: PostResult) throws -> [String] {
                 #expect(try store.connection.scalar(String.self, "SELECT reference FROM ledger.event WHERE event_id = \(id)") == "ref/\"1\"")
                 #expect(try store.connection.scalar(String.self, "SELECT description FROM ledger.journal_entry WHERE event_key = \(id)")?.hasSuffix(memo) == true)
             }
+            // What means something inside an array literal (a batch's columns): commas, braces,
+            // the word NULL, spaces at either end.
+            var special = ev("m3", "2026-10-02", "LOAN", .fee, 100)
+            special.reference = "NULL"
+            special.memo = " {a,b}, \"NULL\" \\, NULL "
+            try store.record([("row 2", special)], file: "e.csv")
+            #expect(try store.connection.scalar(String.self, "SELECT reference FROM ledger.event WHERE event_id = 'm3'") == "NULL")
+            #expect(try store.connection.scalar(String.self, "SELECT memo FROM ledger.event WHERE event_id = 'm3'") == special.memo)
             let entries = try store.connection.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry")
             do {
                 try store.record([("row 2", ev("d1", "2026-10-02", "LOAN", .disburse, 50_000)), ("row 3", ev("d2", "2026-10-03", "LOAN", .disburse, 50_001))], file: "e.csv")
