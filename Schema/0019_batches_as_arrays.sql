@@ -6,8 +6,9 @@
 -- columns in one scan).
 --
 -- Entries are numbered from 1 in the order given; a line and an event name their entry by that
--- number. Same rules as ledger.post_entries: runs as ledger_owner, officers may call it, every
--- journal rule is checked by the triggers. Returns each new entry's key and id, in entry order.
+-- number. Same rules as ledger.post_entries, which it replaces (dropped below: nothing calls it
+-- any more): runs as ledger_owner, officers may call it, every journal rule is checked by the
+-- triggers. Returns each new entry's key and id, in entry order.
 CREATE FUNCTION ledger.post_entry_columns(
     e_key text[], e_date date[], e_description text[], e_reverses bigint[], e_line_count integer[],
     l_entry integer[], l_no integer[], l_account text[], l_fund text[], l_facility text[], l_side text[], l_amount bigint[],
@@ -57,3 +58,5 @@ REVOKE EXECUTE ON FUNCTION ledger.post_entry_columns(text[], date[], text[], big
 GRANT EXECUTE ON FUNCTION ledger.post_entry_columns(text[], date[], text[], bigint[], integer[], integer[], integer[], text[], text[],
                                                     text[], text[], bigint[], text[], integer[], text[], text[], text[], text[], date[],
                                                     bigint[], text[], text[], text[], date[], date[]) TO ledger_officer;
+
+DROP FUNCTION ledger.post_entries(jsonb);

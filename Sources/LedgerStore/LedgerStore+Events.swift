@@ -232,7 +232,7 @@ final class EventContext {
     /// Rate resets per index, read once.
     var resets: [String: [RateReset]] = [:]
     /// With `batching`, checked entries wait here and are written together by `flush()`
-    /// (`ledger.post_entries`); their ids wait in `written` until `takeWritten()`.
+    /// (`ledger.post_entry_columns`); their ids wait in `written` until `takeWritten()`.
     private(set) var batching = false
     var pending: [(entry: NewEntry, event: EventRow)] = []
     var pendingKeys: Set<String> = []
