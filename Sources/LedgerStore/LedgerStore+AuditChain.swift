@@ -112,23 +112,22 @@ extension LedgerStore {
             // The seals go as four array literals (digits and lowercase hex need no quoting): one
             // statement with four parameters, where a VALUES row per seal cost the server ~2.6 µs a
             // seal to parse and bind.
-            var seqs: [String] = [], ids: [String] = [], previousHashes: [String] = [], hashes: [String] = []
+            var seqs = ArrayLiteral(), ids = ArrayLiteral(), previousHashes = ArrayLiteral(), hashes = ArrayLiteral()
             var seq = head?.chainSeq ?? 0
             var previous = head?.sha256 ?? AuditChain.genesis
             for entry in entries {
                 seq += 1
                 let sha = AuditChain.seal(entry, previous: previous)
-                seqs.append(String(seq))
-                ids.append(String(entry.posted.entryID))
-                previousHashes.append(previous)
-                hashes.append(sha)
+                seqs.append(raw: String(seq))
+                ids.append(raw: String(entry.posted.entryID))
+                previousHashes.append(raw: previous)
+                hashes.append(raw: sha)
                 previous = sha
                 head = ChainHead(chainSeq: seq, entryID: entry.posted.entryID, sha256: sha)
             }
-            func literal(_ values: [String]) -> String { "{" + values.joined(separator: ",") + "}" }
             unwritten = """
                 INSERT INTO ledger.entry_seal (chain_seq, entry_id, previous_sha256, sha256)
-                SELECT * FROM unnest(\(literal(seqs))::bigint[], \(literal(ids))::bigint[], \(literal(previousHashes))::text[], \(literal(hashes))::text[])
+                SELECT * FROM unnest(\(seqs.literal)::bigint[], \(ids.literal)::bigint[], \(previousHashes.literal)::text[], \(hashes.literal)::text[])
                 """
             sealed += entries.count
             let rows = try sent.map { try tx.wait($0) }
