@@ -70,8 +70,7 @@ extension LedgerStore {
                 var known: Set<String> = []
                 var ids: [String] = []
                 func findKnown() throws {
-                    let json = String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)
-                    for row in try tx.query("SELECT event_key FROM ledger.journal_entry WHERE event_key IN (SELECT jsonb_array_elements_text(\(json)::jsonb))") {
+                    for row in try tx.query("SELECT event_key FROM ledger.journal_entry WHERE event_key = ANY (\(ArrayLiteral(ids).literal)::text[])") {
                         known.insert(try row.decode(at: 0))
                     }
                     ids.removeAll(keepingCapacity: true)
@@ -362,8 +361,7 @@ final class EventContext {
         try lockFunds(Set(list.map { "\($0.instrument.fund)|\($0.currency.code)" }))
         let ids = list.map(\.id).filter { !lockedFacilities.contains($0) }
         guard !ids.isEmpty else { return }
-        let json = String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)
-        try tx.execute("SELECT count(pg_advisory_xact_lock(7306004, hashtext(id))) FROM (SELECT jsonb_array_elements_text(\(json)::jsonb) AS id ORDER BY 1) ids")
+        try tx.execute("SELECT count(pg_advisory_xact_lock(7306004, hashtext(id))) FROM (SELECT unnest(\(ArrayLiteral(ids).literal)::text[]) AS id ORDER BY 1) ids")
         lockedFacilities.formUnion(ids)
         let fresh = try readPositions(nil)
         var ends: [String: CivilDate] = [:]
@@ -380,9 +378,8 @@ final class EventContext {
 
     /// The entry ids of those event keys that exist (one query), and notes them as known.
     func entryIDs(of keys: [String]) throws -> [String: Int64] {
-        let json = String(decoding: try JSONEncoder().encode(keys), as: UTF8.self)
         var found: [String: Int64] = [:]
-        for row in try tx.query("SELECT event_key, entry_id FROM ledger.journal_entry WHERE event_key IN (SELECT jsonb_array_elements_text(\(json)::jsonb))") {
+        for row in try tx.query("SELECT event_key, entry_id FROM ledger.journal_entry WHERE event_key = ANY (\(ArrayLiteral(keys).literal)::text[])") {
             found[try row.decode(at: 0)] = try row.decode(at: 1)
         }
         knownKeys = (knownKeys ?? []).union(found.keys)

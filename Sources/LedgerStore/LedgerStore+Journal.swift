@@ -334,6 +334,13 @@ struct ArrayLiteral {
     private var text = "{"
     private var empty = true
 
+    init() {}
+
+    /// Text elements.
+    init<S: Sequence>(_ values: S) where S.Element == String {
+        for value in values { append(value) }
+    }
+
     /// A text element (any content).
     mutating func append(_ value: String?) {
         separate()
