@@ -25,6 +25,7 @@ public enum LedgerMigrations {
         migration("0017_postings_checked_in_a_loop.sql", PackageResources._017_postings_checked_in_a_loop_sql),
         migration("0018_fold_in_memory.sql", PackageResources._018_fold_in_memory_sql),
         migration("0019_batches_as_arrays.sql", PackageResources._019_batches_as_arrays_sql),
+        migration("0020_month_balances_at_close.sql", PackageResources._020_month_balances_at_close_sql),
     ]
 
     public static func migrator() throws -> Migrator { try Migrator(all) }

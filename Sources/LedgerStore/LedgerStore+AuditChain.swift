@@ -340,7 +340,11 @@ extension LedgerStore {
     private static func balanceMismatches(_ db: Connection) throws -> (first: [VerifyProblem], count: Int) {
         var problems: [VerifyProblem] = []
         var count = 0
-        for (table, period, label) in [("balance_month", "month", "date_trunc('month', e.effective_date)::date"), ("balance_day", "day", "e.effective_date")] {
+        // Month rows exist for months ever closed (migration 0020), day rows for every day.
+        let closedMonth: SQL = "EXISTS (SELECT 1 FROM ledger.period_event p WHERE p.month = date_trunc('month', e.effective_date)::date AND p.action = 'close')"
+        for (table, period, label, which) in [
+            ("balance_month", "month", "date_trunc('month', e.effective_date)::date", closedMonth), ("balance_day", "day", "e.effective_date", "true"),
+        ] {
             let rows = try db.query(
                 """
                 WITH recomputed AS (
@@ -348,6 +352,7 @@ extension LedgerStore {
                            coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0)::bigint AS debit_minor,
                            coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)::bigint AS credit_minor
                       FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
+                     WHERE \(which)
                      GROUP BY 1, 2, 3, 4, 5
                 )
                 SELECT account, fund, facility_id, currency, to_char(\(unsafeSQL: period), \(period == "month" ? "YYYY-MM" : "YYYY-MM-DD")),

@@ -7,13 +7,13 @@ extension LedgerStore {
     /// dated on or before `asOf` and recorded at or before `knownAt`. Only non-zero balances,
     /// optionally only for one fund, one account and one facility.
     ///
-    /// Cost follows accounts, facilities and days, not history: whole months come from
-    /// `balance_month`, the days of a partial month from `balance_day`; only entries recorded
-    /// after `knownAt` are read line by line.
+    /// Cost follows accounts, facilities and days, not history: whole closed months come from
+    /// `balance_month`, the days of a partial month and of months never closed from
+    /// `balance_day`; only entries recorded after `knownAt` are read line by line.
     public func balances(
         asOf: CivilDate, knownAt: Instant? = nil, fund: String? = nil, account: String? = nil, facility: String? = nil
     ) throws -> [AccountBalance] {
-        try balanceRows(asOf: asOf, knownAt: knownAt, fund: fund, account: account, facility: facility, byFacility: false).map { row in
+        try Self.balanceRows(connection, asOf: asOf, knownAt: knownAt, fund: fund, account: account, facility: facility, byFacility: false).map { row in
             AccountBalance(account: try row.decode(at: 0), fund: try row.decode(at: 1), currency: try row.decode(at: 2), balanceMinorUnits: try row.decode(at: 4))
         }
     }
@@ -21,15 +21,18 @@ extension LedgerStore {
     /// Balances per facility, account, fund and currency (facility lines only), as of a date and
     /// as known at a time: what the exposure report reads. Same cost model as `balances`.
     public func facilityBalances(asOf: CivilDate, knownAt: Instant? = nil, accounts: [String]? = nil) throws -> [FacilityBalance] {
-        try balanceRows(asOf: asOf, knownAt: knownAt, fund: nil, account: nil, facility: nil, byFacility: true, accounts: accounts).map { row in
+        try Self.balanceRows(connection, asOf: asOf, knownAt: knownAt, fund: nil, account: nil, facility: nil, byFacility: true, accounts: accounts).map { row in
             FacilityBalance(
                 facilityID: try row.decode(at: 3), account: try row.decode(at: 0), fund: try row.decode(at: 1), currency: try row.decode(at: 2),
                 balanceMinorUnits: try row.decode(at: 4))
         }
     }
 
-    private func balanceRows(
-        asOf: CivilDate, knownAt: Instant?, fund: String?, account: String?, facility: String?, byFacility: Bool, accounts: [String]? = nil
+    /// Rows of (account, fund, currency, facility or '' unless `byFacility`, balance), non-zero
+    /// only, read through `db` (an event context reads them inside its own transaction).
+    static func balanceRows(
+        _ db: Connection, asOf: CivilDate, knownAt: Instant? = nil, fund: String? = nil, account: String? = nil, facility: String? = nil,
+        byFacility: Bool, accounts: [String]? = nil
     ) throws -> Rows {
         let accountList = accounts?.joined(separator: ",")
         // As known at a time: take out what was recorded later (only those entries are read).
@@ -57,6 +60,11 @@ extension LedgerStore {
                        \(account)::text AS account, \(facility)::text AS facility, \(byFacility)::boolean AS by_facility,
                        string_to_array(\(accountList)::text, ',') AS accounts
             ),
+            -- Months never closed before the partial month have no month rows: their days are read.
+            q AS (
+                SELECT p.*, least(p.month_start, o.months[1]) AS first_day, o.months AS open_months
+                  FROM p, LATERAL (SELECT ARRAY(SELECT u.month FROM ledger.unsummarized_month u WHERE u.month < p.month_start ORDER BY 1) AS months) o
+            ),
             movements AS (
                 SELECT b.account, b.fund, b.currency, b.facility_id, b.debit_minor - b.credit_minor AS net
                   FROM ledger.balance_month b, p
@@ -64,10 +72,13 @@ extension LedgerStore {
                    AND (p.account IS NULL OR b.account = p.account) AND (p.facility IS NULL OR b.facility_id = p.facility)
                    AND (NOT p.by_facility OR b.facility_id <> '') AND (p.accounts IS NULL OR b.account = ANY (p.accounts))
                 UNION ALL
-                -- The partial month, day by day: at most a month of days per key, whatever the history.
+                -- The partial month and months never closed, day by day: with past months closed, at
+                -- most a month of days per key, whatever the history.
                 SELECT d.account, d.fund, d.currency, d.facility_id, d.debit_minor - d.credit_minor
-                  FROM ledger.balance_day d, p
-                 WHERE d.day >= p.month_start AND d.day <= p.as_of AND (p.fund IS NULL OR d.fund = p.fund)
+                  FROM ledger.balance_day d, q p
+                 WHERE d.day >= p.first_day AND d.day <= p.as_of
+                   AND (d.day >= p.month_start OR date_trunc('month', d.day)::date = ANY (p.open_months))
+                   AND (p.fund IS NULL OR d.fund = p.fund)
                    AND (p.account IS NULL OR d.account = p.account) AND (p.facility IS NULL OR d.facility_id = p.facility)
                    AND (NOT p.by_facility OR d.facility_id <> '') AND (p.accounts IS NULL OR d.account = ANY (p.accounts))
 
@@ -81,7 +92,7 @@ extension LedgerStore {
             HAVING sum(net) <> 0
              ORDER BY 4, 1, 2, 3
             """
-        return try connection.query(query)
+        return try db.query(query)
     }
 }
 
@@ -139,4 +150,10 @@ extension LedgerStore {
             try body(streamed.entry.posted, streamed.seal.map { ($0.chainSeq, $0.sha256) })
         }
     }
+}
+
+extension CivilDate {
+    /// The last date an entry can carry (the journal's date rule): a balance as of it covers
+    /// every entry.
+    static let latest = CivilDate(year: 9999, month: 12, day: 31)!
 }

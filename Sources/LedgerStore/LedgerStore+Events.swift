@@ -605,10 +605,11 @@ final class EventContext {
     func controlBalance(_ account: String, _ fund: String, _ currency: Currency) throws -> Int64 {
         let k = "\(account)|\(fund)|\(currency.code)"
         if let b = controlBalances[k] { return b }
-        let b = try balancesTx.scalar(
-            Int64.self,
-            "SELECT coalesce(sum(debit_minor - credit_minor), 0)::bigint FROM ledger.balance_month WHERE account = \(account) AND fund = \(fund) AND currency = \(currency.code)"
-        ) ?? 0
+        var b: Int64 = 0
+        for row in try LedgerStore.balanceRows(balancesTx, asOf: .latest, fund: fund, account: account, byFacility: false)
+        where try row.decode(String.self, at: 2) == currency.code {
+            b += try row.decode(Int64.self, at: 4)
+        }
         if lockedFunds.contains("\(fund)|\(currency.code)") { controlBalances[k] = b }
         return b
     }
@@ -666,15 +667,10 @@ final class EventContext {
         {
             positions[try row.decode(String.self, at: 0), default: FacilityPosition()].add(event: try row.decode(at: 1), total: try row.decode(at: 2))
         }
-        for row in try balancesTx.query(
-            """
-            SELECT facility_id, account, sum(debit_minor - credit_minor)::bigint FROM ledger.balance_month
-             WHERE facility_id <> '' AND (\(facilityID)::text IS NULL OR facility_id = \(facilityID)::text)
-               AND account IN ('135000', '134100', '169000', '161800', '152100', '920100')
-             GROUP BY 1, 2
-            """)
+        for row in try LedgerStore.balanceRows(
+            balancesTx, asOf: .latest, facility: facilityID, byFacility: true, accounts: ["135000", "134100", "169000", "161800", "152100", "920100"])
         {
-            positions[try row.decode(String.self, at: 0), default: FacilityPosition()].add(account: try row.decode(at: 1), balance: try row.decode(at: 2))
+            positions[try row.decode(String.self, at: 3), default: FacilityPosition()].add(account: try row.decode(at: 0), balance: try row.decode(at: 4))
         }
         return positions
     }

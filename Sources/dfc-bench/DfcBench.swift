@@ -154,8 +154,9 @@ struct Generate: ParsableCommand {
 
 /// History for the balance queries: N journal lines on `facilities` facilities spread over 24
 /// months, written in bulk with the journal's triggers off (data generation, not a measurement),
-/// then the month and day balances rebuilt from the lines (and, with `--seal`, the chain sealed,
-/// so that `verify` holds).
+/// the months before November 2026 closed, as a ledger closes its past months, then the day
+/// balances and the closed months' balances rebuilt from the lines (and, with `--seal`, the chain
+/// sealed, so that `verify` holds).
 struct LoadHistory: ParsableCommand {
     @Option var conninfo: String
     @Option var lines: Int
@@ -186,11 +187,17 @@ struct LoadHistory: ParsableCommand {
                 """)
             try tx.execute(
                 """
+                INSERT INTO ledger.period_event (month, action, recorded_by)
+                SELECT m::date, 'close', session_user FROM generate_series(DATE '2024-12-01', DATE '2026-10-01', interval '1 month') m
+                 WHERE NOT EXISTS (SELECT 1 FROM ledger.period_event p WHERE p.month = m::date)
+                """)
+            try tx.execute(
+                """
                 INSERT INTO ledger.balance_month AS b (account, fund, facility_id, currency, month, debit_minor, credit_minor)
                 SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, date_trunc('month', e.effective_date)::date,
                        coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0), coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)
                   FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
-                 WHERE e.entry_id >= \(firstNew)
+                 WHERE e.entry_id >= \(firstNew) AND e.effective_date < DATE '2026-11-01'
                  GROUP BY 1, 2, 3, 4, 5
                 ON CONFLICT (account, fund, facility_id, currency, month) DO UPDATE
                    SET debit_minor = b.debit_minor + EXCLUDED.debit_minor, credit_minor = b.credit_minor + EXCLUDED.credit_minor

@@ -240,6 +240,8 @@ struct CLI {
         try TestDatabase.withFreshDatabase { conninfo in
             _ = try CLI.run(["db", "migrate", "--database", conninfo])
             #expect(try CLI.run(["post", try write(borrowing), "--database", conninfo]).exitCode == 0)
+            // Closed, so that the month's balance rows exist as well as the day's.
+            #expect(try CLI.run(["period", "close", "2026-11", "--database", conninfo]).exitCode == 0)
             let ok = try CLI.run(["verify", "--database", conninfo, "--format", "json"])
             #expect(ok.exitCode == 0, "\(ok.stdout)\(ok.stderr)")
             let summary = try #require(try JSONSerialization.jsonObject(with: Data(ok.stdout.utf8)) as? [String: Any])

@@ -1,3 +1,4 @@
+import Dates
 import Ledger
 import LedgerStore
 import Postgres
@@ -10,6 +11,9 @@ import TestSupport
         try store.post(entry("a", "2026-10-05", "101000 FIN-DL debit 100.00 USD", "251000 FIN-DL credit 100.00 USD"))
         try store.post(entry("b", "2026-11-05", "135000 FIN-DL debit 60.00 USD", "101000 FIN-DL credit 60.00 USD"))
         try store.post(entry("c", "2026-11-06", "101000 FIN-DL debit 10.00 USD", "135000 FIN-DL credit 10.00 USD"))
+        // Closed, so that their month rows exist as well as their day rows (migration 0020).
+        try store.closePeriod(YearMonth("2026-10")!)
+        try store.closePeriod(YearMonth("2026-11")!)
     }
 
     /// Runs SQL as a superuser that switches the journal's triggers off, as an attacker with
@@ -102,7 +106,7 @@ import TestSupport
             try store.sealCommitted()
             let zeros = String(repeating: "0", count: 64)
             let head = try #require(try store.chainHead())
-            try store.post(entry("d", "2026-11-07", "101000 FIN-DL debit 1.00 USD", "251000 FIN-DL credit 1.00 USD"))  // entry 4, not sealed
+            try store.post(entry("d", "2026-12-01", "101000 FIN-DL debit 1.00 USD", "251000 FIN-DL credit 1.00 USD"))  // entry 4, not sealed
             func refused(_ code: String, _ message: String, _ sql: SQL, sourceLocation: SourceLocation = #_sourceLocation) {
                 expectRefused(store.connection, code, message, [sql], sourceLocation: sourceLocation)
             }

@@ -2,6 +2,7 @@
 // with raw SQL that bypasses it: balance, append-only, idempotency, period lock, reversal,
 // bitemporal balances, and exact totals under concurrent posting.
 import Dates
+import Foundation
 import Ledger
 import LedgerStore
 import Postgres
@@ -201,6 +202,43 @@ import Testing
         }
     }
 
+    @Test func aCloseSumsEveryPostingThatGotInBeforeIt() throws {
+        // Four posters write into October until it is closed under them: the close waits for the
+        // postings under way, its month rows hold exactly what got in, and the rest are refused.
+        try withLedger { (_, conninfo) throws in
+            let failures = Mutex<[String]>([])
+            let posted = Mutex<Int64>(0)
+            onThreads(5) { worker in
+                do {
+                    let store = try LedgerStore(conninfo: conninfo)
+                    if worker == 0 {
+                        usleep(100_000)
+                        try store.closePeriod(YearMonth("2026-10")!)
+                        return
+                    }
+                    for i in 0..<20_000 {
+                        do {
+                            try store.post(entry("w\(worker)-\(i)", "2026-10-1\(i % 3)", "101000 FIN-DL debit 1.00 USD", "251000 FIN-DL credit 1.00 USD"))
+                            posted.withLock { $0 += 100 }
+                        } catch LedgerError.periodClosed {
+                            return
+                        }
+                    }
+                    failures.withLock { $0.append("worker \(worker) never met the close") }
+                } catch {
+                    failures.withLock { $0.append(String(describing: error)) }
+                }
+            }
+            #expect(failures.withLock { $0 } == [])
+            let store = try LedgerStore(conninfo: conninfo)
+            let total = posted.withLock { $0 }
+            #expect(total > 0)
+            #expect(try store.connection.scalar(Int64.self, "SELECT debit_minor FROM ledger.balance_month WHERE account = '101000' AND month = '2026-10-01'") == total)
+            #expect(try balanceLines(store, asOf: "2026-10-31") == ["101000 FIN-DL USD \(total)", "251000 FIN-DL USD -\(total)"])
+            #expect(try store.verify().problems == [])
+        }
+    }
+
     @Test func reversalRestoresEveryBalanceOnce() throws {
         try withLedger { (store, _) throws in
             let original = try store.post(entry("ev", "2026-10-05", borrow[0], borrow[1]))
@@ -231,9 +269,12 @@ import Testing
     @Test func anEntryRepeatingABalanceKeyChangesEachBalanceRowOnce() throws {
         // Two lines on one account, fund and facility share a balance row, which one statement can
         // change only once: that entry's amounts go in through the fold at commit, the next
-        // posting's (distinct keys) at once.
+        // posting's (distinct keys) at once. October was closed once and reopened, so its month
+        // rows are kept too.
         try withLedger { (store, _) throws in
             let db = store.connection
+            try store.closePeriod(YearMonth("2026-10")!)
+            try store.reopenPeriod(YearMonth("2026-10")!, reason: "kept open")
             _ = try store.post(entry("split", "2026-10-05", "135000 FIN-DL debit 70.00 USD F1", "135000 FIN-DL debit 30.00 USD F1", "101000 FIN-DL credit 100.00 USD"))
             _ = try store.post(entry("single", "2026-10-06", "135000 FIN-DL debit 5.00 USD F1", "101000 FIN-DL credit 5.00 USD"))
             #expect(try balanceLines(store, asOf: "2026-10-05") == ["101000 FIN-DL USD -10000", "135000 FIN-DL USD 10000"])
@@ -242,6 +283,10 @@ import Testing
                 .map { "\(try $0.decode(String.self, at: 0)) \(try $0.decode(Int64.self, at: 1))" }
             #expect(days == ["2026-10-05 10000", "2026-10-06 500"])
             #expect(try db.scalar(Int64.self, "SELECT debit_minor FROM ledger.balance_month WHERE account = '135000' AND facility_id = 'F1'") == 10500)
+            // A month never closed keeps day rows only; a balance after it reads them.
+            _ = try store.post(entry("nov", "2026-11-02", "135000 FIN-DL debit 1.00 USD F1", "101000 FIN-DL credit 1.00 USD"))
+            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.balance_month WHERE month = '2026-11-01'") == 0)
+            #expect(try balanceLines(store, asOf: "2026-12-31") == ["101000 FIN-DL USD -10600", "135000 FIN-DL USD 10600"])
             #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.balance_pending") == 0)
             #expect(try store.verify().isIntact)
         }
@@ -311,6 +356,9 @@ import Testing
     @Test func aBatchsBalancesWaitForTheFoldOrTheCommit() throws {
         try withLedger { (store, conninfo) throws in
             let db = store.connection
+            // Closed once and reopened: its month rows are kept as well as its day rows.
+            try store.closePeriod(YearMonth("2026-10")!)
+            try store.reopenPeriod(YearMonth("2026-10")!, reason: "kept open")
             /// `entries` entries (cash `cents` against borrowing) whose lines come in one statement:
             /// with more than one, a batch.
             func batch(_ tx: Connection, _ key: String, _ cents: Int, entries: Int = 2) throws {
@@ -375,7 +423,14 @@ import Testing
             let pairs = [("101000", "251000"), ("135000", "101000"), ("461000", "480100"), ("920100", "921100"), ("134100", "531000")]
             let funds = ["FIN-DL", "FIN-LG", "PRG", "EQ", "DPA"]
             var expected: [String: Int64] = [:]
+            let start = D("2025-01-01").daysSinceEpoch
             for i in 0..<1500 {
+                if i == 750 {
+                    // 2025 closed (its months' days summed into month rows), June reopened: from
+                    // here on a posting into June keeps its month row too.
+                    for m in 1...12 { try store.closePeriod(YearMonth(year: 2025, month: m)!) }
+                    try store.reopenPeriod(YearMonth(year: 2025, month: 6)!, reason: "late servicer report")
+                }
                 var lines: [JournalLine] = []
                 for _ in 0..<Int.random(in: 1...3, using: &rng) {
                     let (dr, cr) = pairs.randomElement(using: &rng)!
@@ -385,23 +440,28 @@ import Testing
                     expected["\(dr) \(fund) \(amount.currency)", default: 0] += amount.minorUnits
                     expected["\(cr) \(fund) \(amount.currency)", default: 0] -= amount.minorUnits
                 }
-                let day = CivilDate(daysSinceEpoch: D("2025-01-01").daysSinceEpoch + Int.random(in: 0..<700, using: &rng))
+                var day = CivilDate(daysSinceEpoch: start + Int.random(in: 0..<700, using: &rng))
+                if i >= 750 && day.year == 2025 && day.month != 6 { day = CivilDate(daysSinceEpoch: day.daysSinceEpoch + 365) }
                 try store.post(NewEntry(eventKey: "p-\(i)", effectiveDate: day, description: "property \(i)", lines: lines))
             }
             let balances = try store.balances(asOf: D("2030-01-01"))
             #expect(Dictionary(uniqueKeysWithValues: balances.map { ("\($0.account) \($0.fund) \($0.currency)", $0.balanceMinorUnits) }) == expected.filter { $0.value != 0 })
-            // The monthly balances equal a recomputation from the lines.
-            let drift = try store.connection.scalar(
-                Int64.self,
-                """
-                SELECT count(*) FROM (
-                  SELECT account, fund, facility_id, currency, month, debit_minor, credit_minor FROM ledger.balance_month
-                  EXCEPT
-                  SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, date_trunc('month', e.effective_date)::date,
-                         coalesce(sum(amount_minor) FILTER (WHERE side = 'debit'), 0), coalesce(sum(amount_minor) FILTER (WHERE side = 'credit'), 0)
-                    FROM ledger.journal_line l JOIN ledger.journal_entry e USING (entry_id) GROUP BY 1, 2, 3, 4, 5) d
-                """)
-            #expect(drift == 0)
+            // Month rows exist for the closed months only, and with the day rows they equal a
+            // recomputation from the lines (verify); balances as of dates inside and after closed
+            // and never-closed months equal the lines' sums.
+            #expect(try store.connection.scalar(Int64.self, "SELECT count(DISTINCT month) FROM ledger.balance_month") == 12)
+            #expect(try store.verify().problems == [])
+            for asOf in ["2025-03-15", "2025-06-30", "2025-12-31", "2026-02-14", "2026-06-30"] {
+                let fromLines = try store.connection.query(
+                    """
+                    SELECT l.account || ' ' || l.fund || ' ' || l.currency, sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END)::bigint
+                      FROM ledger.journal_line l JOIN ledger.journal_entry e USING (entry_id)
+                     WHERE e.effective_date <= \(D(asOf)) GROUP BY 1 HAVING sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END) <> 0
+                    """
+                ).map { (try $0.decode(String.self, at: 0), try $0.decode(Int64.self, at: 1)) }
+                let stored = try store.balances(asOf: D(asOf)).map { ("\($0.account) \($0.fund) \($0.currency)", $0.balanceMinorUnits) }
+                #expect(Dictionary(uniqueKeysWithValues: stored) == Dictionary(uniqueKeysWithValues: fromLines), "\(asOf)")
+            }
             // Every set balances per currency at every date.
             for asOf in ["2025-03-15", "2025-12-31", "2026-06-30"] {
                 let chart = Dictionary(uniqueKeysWithValues: try store.accounts().map { ($0.number, $0.set) })
