@@ -61,7 +61,9 @@ extension LedgerStore {
                        string_to_array(\(accountList)::text, ',') AS accounts
             ),
             -- Months never closed before the partial month have no month rows: their days are read.
-            q AS (
+            -- Materialized: inlined, its list was costed as a subquery per day row, and that cost
+            -- switched on JIT compilation (~28 ms at 1M lines).
+            q AS MATERIALIZED (
                 SELECT p.*, least(p.month_start, o.months[1]) AS first_day, o.months AS open_months
                   FROM p, LATERAL (SELECT ARRAY(SELECT u.month FROM ledger.unsummarized_month u WHERE u.month < p.month_start ORDER BY 1) AS months) o
             ),
