@@ -196,6 +196,11 @@ import Testing
                 try store.reopenPeriod(YearMonth("2026-09")!, reason: "why")
             }
             #expect(throws: LedgerError.self) { try store.reopenPeriod(october, reason: "  ") }
+            // A first close sums the month's committed days: in a snapshot older than its lock it
+            // could miss a posting, so it needs READ COMMITTED.
+            expectRefused(store.connection, "LX002", "needs a READ COMMITTED transaction", [
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", "INSERT INTO ledger.period_event (month, action) VALUES ('2026-12-01', 'close')",
+            ])
             let periods = try store.periods()
             #expect(periods.map(\.month.description) == ["2026-10"])
             #expect(periods.first?.isClosed == true)
