@@ -16,8 +16,9 @@ struct Verify: ParsableCommand {
         discussion: """
             Seals the committed entries not sealed yet, then, in one snapshot, recomputes every seal
             (SHA-256 over the entry's canonical encoding and the seal before it), checks each link and
-            the chain's order, re-checks each entry's balance, and recomputes every stored month balance
-            from the lines. Prints the chain's head (SEQ:SHA256): keep it outside the database, and pass
+            the chain's order, re-checks each entry's balance, and recomputes every stored balance from
+            the lines (per day, and per month for the months ever closed; a month row of a month never
+            closed is a problem too). Prints the chain's head (SEQ:SHA256): keep it outside the database, and pass
             it to a later run with --expect-head to prove the chain was not rewritten since.
             Exit 0 only if everything holds; 65 if anything does not (each problem is listed).
             """)

@@ -108,7 +108,7 @@ public struct VerifyReport: Hashable, Sendable {
     public var head: String?
     /// Committed entries after the head, not sealed yet (they were committed after the sealer ran).
     public var pending: Int
-    /// Stored balances (per month and per day) recomputed from the lines.
+    /// Stored balances (per day, and per closed month) recomputed from the lines.
     public var balancesChecked: Int
     /// Everything found wrong, in the order checked (at most `problemLimit` of them are listed).
     public var problems: [VerifyProblem]

@@ -32,7 +32,7 @@ public struct VerifySummary: Encodable, Sendable, Equatable {
         var out = """
             Journal:   \(entries) entries, \(linesChecked) lines in sealed entries
             Chain:     \(sealsChecked) seals recomputed\(head.map { "; head \($0)" } ?? "; nothing sealed yet")
-            Balances:  \(balancesChecked) stored balances (per month and per day) recomputed from the lines
+            Balances:  \(balancesChecked) stored balances (per day, and per closed month) recomputed from the lines
             Pending:   \(pending) entries committed after the sealer ran (sealed by the next run)
 
             """
