@@ -69,15 +69,28 @@ extension LedgerStore {
         return PostResult(entryID: entryID, eventKey: entry.eventKey, status: .created)
     }
 
-    /// The call that writes an entry, its lines and (optionally) its event row through the
-    /// posting path (`ledger.post_entry`, migration 0009) in one round trip; it returns the new
-    /// entry id, or no id with `onConflictDoNothing` when the event key exists.
+    /// The call that writes an entry, its lines (one array per column) and (optionally) its event
+    /// row through the posting path (`ledger.post_entry`, migrations 0009 and 0021) in one round
+    /// trip; it returns the new entry id, or no id with `onConflictDoNothing` when the event key
+    /// exists.
     static func insertStatement(_ entry: NewEntry, onConflictDoNothing: Bool, event: EventRow? = nil) throws -> SQL {
-        var entryJSON = ""
-        PostingJSON.entry(entry, onConflictDoNothing: onConflictDoNothing, into: &entryJSON)
+        var accounts = ArrayLiteral(), funds = ArrayLiteral(), facilities = ArrayLiteral()
+        var sides = ArrayLiteral(), amounts = ArrayLiteral(), currencies = ArrayLiteral()
+        for line in entry.lines {
+            accounts.append(line.account)
+            funds.append(line.fund)
+            facilities.append(line.facility)
+            sides.append(raw: line.side.rawValue)
+            amounts.append(raw: String(line.amount.minorUnits))
+            currencies.append(line.amount.currency.code)
+        }
         var eventJSON = ""
         PostingJSON.event(event, into: &eventJSON)
-        return "SELECT ledger.post_entry(\(entryJSON)::jsonb, \(eventJSON)::jsonb)"
+        return """
+            SELECT ledger.post_entry(\(entry.eventKey), \(entry.effectiveDate)::date, \(entry.description), \(entry.reverses)::bigint,
+                   \(onConflictDoNothing), \(accounts.literal)::text[], \(funds.literal)::text[], \(facilities.literal)::text[],
+                   \(sides.literal)::text[], \(amounts.literal)::bigint[], \(currencies.literal)::text[], \(eventJSON)::jsonb)
+            """
     }
 
     /// Runs an `insertStatement`, prepared once per connection (posting runs it entry after entry):
@@ -149,10 +162,6 @@ extension LedgerStore {
     }
 }
 
-extension LedgerStore {
-    /// A journal line as the posting functions take it.
-}
-
 /// The event row written with an event's entry (the columns of `ledger.event`).
 struct EventRow {
     var event_id: String
@@ -168,35 +177,9 @@ struct EventRow {
     var accrued_to: String?
 }
 
-/// The JSON `ledger.post_entry` takes, written directly: JSONEncoder was a quarter of an import's
-/// time in the client.
+/// The event-row JSON `ledger.post_entry` takes, written directly: JSONEncoder was a quarter of an
+/// import's time in the client.
 enum PostingJSON {
-    /// An entry: {"event_key", "effective_date", "description", "reverses", "on_conflict_nothing",
-    /// "lines": [...]}.
-    static func entry(_ entry: NewEntry, onConflictDoNothing: Bool, into out: inout String) {
-        var m = Members(&out)
-        m.text("event_key", entry.eventKey, &out)
-        m.text("effective_date", entry.effectiveDate.description, &out)
-        m.text("description", entry.description, &out)
-        m.raw("reverses", entry.reverses.map(String.init) ?? "null", &out)
-        m.raw("on_conflict_nothing", "\(onConflictDoNothing)", &out)
-        m.key("lines", &out)
-        out += "["
-        for (i, l) in entry.lines.enumerated() {
-            if i > 0 { out += "," }
-            var line = Members(&out)
-            line.raw("line_no", "\(i + 1)", &out)
-            line.text("account", l.account, &out)
-            line.text("fund", l.fund, &out)
-            line.text("facility_id", l.facility, &out)
-            line.text("side", l.side.rawValue, &out)
-            line.raw("amount_minor", "\(l.amount.minorUnits)", &out)
-            line.text("currency", l.amount.currency.code, &out)
-            out += "}"
-        }
-        out += "]}"
-    }
-
     /// The event row's columns, or null.
     static func event(_ row: EventRow?, into out: inout String) {
         guard let row else {

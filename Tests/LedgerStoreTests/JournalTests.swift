@@ -35,6 +35,13 @@ import Testing
             #expect(posted.entry == e)
             #expect(posted.recordedBy == "postgres")
             #expect(try balanceLines(store, asOf: "2026-10-31") == ["101000 FIN-DL USD 50000", "251000 FIN-DL USD -50000"])
+            // What means something in SQL, JSON or an array literal arrives as written, with the
+            // lines in their order and a facility on one of them only.
+            let odd = entry(
+                #"ev-"q", {b}, \ NULL"#, "2026-10-07", "135000 FIN-DL debit 1.00 USD DPA-1.a_b", "101000 FIN-DL credit 1.00 USD",
+                description: #" Obligation "x", {y}, NULL \ 'z' "#)
+            let oddID = try store.post(odd).entryID
+            #expect(try store.entry(id: oddID)?.entry == odd)
         }
     }
 
