@@ -270,7 +270,7 @@ BEGIN
 
     -- The balances: a checked entry's, line by line (its keys are distinct), its month rows only if
     -- its month was ever closed (then months before days, in key order); any other statement's
-    -- through balance_pending, folded at commit or before a read (0015, below).
+    -- through balance_pending, folded at commit or before a read (0015; the fold above).
     IF checked AND distinct_keys THEN
         IF month_action IS NOT NULL THEN
             INSERT INTO ledger.balance_month AS b (account, fund, facility_id, currency, month, debit_minor, credit_minor)
