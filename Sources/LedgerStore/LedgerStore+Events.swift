@@ -206,8 +206,11 @@ final class EventContext {
     let facilities: [String: Facility]
     let limitConfigs: [LimitConfig]
     let fxRates: [String: [Step<ExactDecimal>]]
-    /// Every facility's position, kept current as events are recorded (limits need them all).
+    /// Every facility's position, kept current as events are recorded (limits need them all):
+    /// read at the first need (`loadPositions`), or by `lockAll` under its locks, which then
+    /// need not read them twice.
     var positions: [String: FacilityPosition] = [:]
+    private var positionsLoaded = false
     /// Facilities sorted by id, and those not in USD.
     let sortedFacilities: [Facility]
     let foreignFacilities: [Facility]
@@ -252,15 +255,23 @@ final class EventContext {
         fxRates = try LedgerStore.fxRates(tx)
         sortedFacilities = facilities.values.sorted { $0.id < $1.id }
         foreignFacilities = sortedFacilities.filter { $0.currency.code != "USD" }
-        for id in facilities.keys { positions[id] = FacilityPosition() }
-        positions.merge(try readPositions(nil)) { $1 }
+    }
+
+    /// Every facility's position and the USD exposure sums, once: from `read` (every facility's,
+    /// just read) or read now.
+    func loadPositions(_ read: [String: FacilityPosition]? = nil) throws {
+        guard !positionsLoaded else { return }
+        let read = try read ?? readPositions(nil)
+        for id in facilities.keys { positions[id] = read[id] ?? FacilityPosition() }
         for f in sortedFacilities where f.currency.code == "USD" {
             usdTotals.add(try exposureRow(f, positions[f.id] ?? FacilityPosition(), on: nil, for: "limits"))
         }
+        positionsLoaded = true
     }
 
     /// Sets a facility's position, keeping the exposure sums current.
     func setPosition(_ id: String, _ p: FacilityPosition) throws {
+        try loadPositions()
         if let f = facilities[id] {
             if f.currency.code == "USD" {
                 let old = try exposureRow(f, positions[id] ?? FacilityPosition(), on: nil, for: "limits")
@@ -275,6 +286,7 @@ final class EventContext {
     /// The sums of every facility's exposure row in USD on `date`: USD facilities' kept as events
     /// are recorded, the others' converted at the date's rates (and kept for that date).
     func totals(on date: CivilDate, for eventKey: String = "limits") throws -> ExposureTotals {
+        try loadPositions()
         if foreignFacilities.isEmpty { return usdTotals }
         if let cached = foreignTotals, cached.date == date { return usdTotals + cached.totals }
         var sums = ExposureTotals()
@@ -364,6 +376,7 @@ final class EventContext {
         try tx.execute("SELECT count(pg_advisory_xact_lock(7306004, hashtext(id))) FROM (SELECT unnest(\(ArrayLiteral(ids).literal)::text[]) AS id ORDER BY 1) ids")
         lockedFacilities.formUnion(ids)
         let fresh = try readPositions(nil)
+        try loadPositions(fresh)
         var ends: [String: CivilDate] = [:]
         for row in try tx.query("SELECT facility_id, max(accrued_to) FROM ledger.event WHERE accrued_to IS NOT NULL GROUP BY 1") {
             ends[try row.decode(String.self, at: 0)] = try row.decode(at: 1)
@@ -461,6 +474,7 @@ final class EventContext {
         var position = FacilityPosition()
         var accrual = precomputed
         if let facility {
+            try loadPositions()
             position = positions[facility.id] ?? FacilityPosition()
             if facility.instrument.bearsInterest, let accruedTo = try lastAccruedTo(facility.id) {
                 let movesPrincipal: Set<EventType> = [.disburse, .repay, .repayPrincipal, .capitalizeInterest, .writeOff]

@@ -256,6 +256,13 @@ func lines(_ store: LedgerStore, _ result: PostResult) throws -> [String] {
             #expect(throws: LedgerError.businessRule(eventKey: "o2", rule: "limit mcl", detail: "mcl: 12000.01 USD would be used of a cap of 12000.00 USD, 0.01 USD over")) {
                 try store.record(ev("o2", "2026-10-03", "PURC", .obligate, 200_001))
             }
+            // A file counts the exposure of facilities it does not touch as well (read once, under
+            // its locks).
+            #expect {
+                try store.record([("row 2", ev("o2", "2026-10-03", "PURC", .obligate, 200_001))], file: "e.csv")
+            } throws: { error in
+                "\((error as? LocatedError)?.underlying ?? error)".contains("mcl: 12000.01 USD would be used of a cap of 12000.00 USD")
+            }
             try store.record(ev("o3", "2026-10-03", "PURC", .obligate, 200_000))
             // Dated before the lower cap took effect, the old cap applies.
             try store.record(ev("o4", "2026-09-30", "GRNT", .obligate, 100))
