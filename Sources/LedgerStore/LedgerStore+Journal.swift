@@ -74,22 +74,13 @@ extension LedgerStore {
     /// trip; it returns the new entry id, or no id with `onConflictDoNothing` when the event key
     /// exists.
     static func insertStatement(_ entry: NewEntry, onConflictDoNothing: Bool, event: EventRow? = nil) throws -> SQL {
-        var accounts = ArrayLiteral(), funds = ArrayLiteral(), facilities = ArrayLiteral()
-        var sides = ArrayLiteral(), amounts = ArrayLiteral(), currencies = ArrayLiteral()
-        for line in entry.lines {
-            accounts.append(line.account)
-            funds.append(line.fund)
-            facilities.append(line.facility)
-            sides.append(raw: line.side.rawValue)
-            amounts.append(raw: String(line.amount.minorUnits))
-            currencies.append(line.amount.currency.code)
-        }
+        var lines = LineColumns()
+        for line in entry.lines { lines.append(line) }
         var eventJSON = ""
         PostingJSON.event(event, into: &eventJSON)
         return """
             SELECT ledger.post_entry(\(entry.eventKey), \(entry.effectiveDate)::date, \(entry.description), \(entry.reverses)::bigint,
-                   \(onConflictDoNothing), \(accounts.literal)::text[], \(funds.literal)::text[], \(facilities.literal)::text[],
-                   \(sides.literal)::text[], \(amounts.literal)::bigint[], \(currencies.literal)::text[], \(eventJSON)::jsonb)
+                   \(onConflictDoNothing), \(lines.arguments), \(eventJSON)::jsonb)
             """
     }
 
@@ -255,8 +246,7 @@ struct PostingColumns {
     private var entries = 0
     private var key = ArrayLiteral(), date = ArrayLiteral(), description = ArrayLiteral(), reverses = ArrayLiteral()
     private var lineCount = ArrayLiteral()
-    private var lineEntry = ArrayLiteral(), lineNo = ArrayLiteral(), account = ArrayLiteral(), fund = ArrayLiteral()
-    private var facility = ArrayLiteral(), side = ArrayLiteral(), amount = ArrayLiteral(), currency = ArrayLiteral()
+    private var lineEntry = ArrayLiteral(), lineNo = ArrayLiteral(), lines = LineColumns()
     private var eventEntry = ArrayLiteral(), eventID = ArrayLiteral(), eventType = ArrayLiteral(), eventFacility = ArrayLiteral()
     private var eventFund = ArrayLiteral(), eventDate = ArrayLiteral(), eventAmount = ArrayLiteral(), eventCurrency = ArrayLiteral()
     private var reference = ArrayLiteral(), memo = ArrayLiteral(), accruedFrom = ArrayLiteral(), accruedTo = ArrayLiteral()
@@ -272,12 +262,7 @@ struct PostingColumns {
         for (i, l) in entry.lines.enumerated() {
             lineEntry.append(raw: number)
             lineNo.append(raw: String(i + 1))
-            account.append(l.account)
-            fund.append(l.fund)
-            facility.append(l.facility)
-            side.append(raw: l.side.rawValue)
-            amount.append(raw: String(l.amount.minorUnits))
-            currency.append(l.amount.currency.code)
+            lines.append(l)
         }
         guard let event else { return }
         eventEntry.append(raw: number)
@@ -300,11 +285,33 @@ struct PostingColumns {
         SELECT out_key, out_id FROM ledger.post_entry_columns(
             \(key.literal)::text[], \(date.literal)::date[], \(description.literal)::text[], \(reverses.literal)::bigint[],
             \(lineCount.literal)::integer[],
-            \(lineEntry.literal)::integer[], \(lineNo.literal)::integer[], \(account.literal)::text[], \(fund.literal)::text[],
-            \(facility.literal)::text[], \(side.literal)::text[], \(amount.literal)::bigint[], \(currency.literal)::text[],
+            \(lineEntry.literal)::integer[], \(lineNo.literal)::integer[], \(lines.arguments),
             \(eventEntry.literal)::integer[], \(eventID.literal)::text[], \(eventType.literal)::text[], \(eventFacility.literal)::text[],
             \(eventFund.literal)::text[], \(eventDate.literal)::date[], \(eventAmount.literal)::bigint[], \(eventCurrency.literal)::text[],
             \(reference.literal)::text[], \(memo.literal)::text[], \(accruedFrom.literal)::date[], \(accruedTo.literal)::date[])
+        """
+    }
+}
+
+/// Journal lines as one array per column — account, fund, facility, side, amount, currency —, in
+/// the order both posting functions take them (`ledger.post_entry`, `ledger.post_entry_columns`).
+struct LineColumns {
+    private var account = ArrayLiteral(), fund = ArrayLiteral(), facility = ArrayLiteral()
+    private var side = ArrayLiteral(), amount = ArrayLiteral(), currency = ArrayLiteral()
+
+    mutating func append(_ line: JournalLine) {
+        account.append(line.account)
+        fund.append(line.fund)
+        facility.append(line.facility)
+        side.append(raw: line.side.rawValue)
+        amount.append(raw: String(line.amount.minorUnits))
+        currency.append(line.amount.currency.code)
+    }
+
+    /// The six arguments, typed.
+    var arguments: SQL {
+        """
+        \(account.literal)::text[], \(fund.literal)::text[], \(facility.literal)::text[], \(side.literal)::text[], \(amount.literal)::bigint[], \(currency.literal)::text[]
         """
     }
 }
