@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .target(name: "Dates", swiftSettings: swiftSettings),
@@ -50,7 +51,9 @@ let package = Package(
             resources: [.embedInCode("Schema")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Reports", dependencies: ["Ledger"], swiftSettings: swiftSettings),
+        .target(
+            name: "Reports", dependencies: ["Ledger", .product(name: "Mustache", package: "swift-mustache")],
+            resources: [.embedInCode("Templates/exposure.mustache")], swiftSettings: swiftSettings),
         .target(name: "Reconciliation", dependencies: ["Ledger"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "dfc-ledger",

@@ -27,6 +27,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case refusedByDatabase(String)
     /// A business rule refused an event before anything was written (DESIGN.md §4).
     case businessRule(eventKey: String, rule: String, detail: String)
+    /// A report needs a facility's amounts in USD on a date, and its currency has no FX rate on or
+    /// before that date.
+    case missingFXRate(currency: String, date: CivilDate, facilityID: String)
 
     public var description: String {
         switch self {
@@ -46,6 +49,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownAccount(let number): "account \(number) has a balance but is not in the chart of accounts"
         case .refusedByDatabase(let message): message
         case .businessRule(let key, let rule, let detail): "event \(key) refused by the rule \(rule): \(detail)"
+        case .missingFXRate(let currency, let date, let facility):
+            "facility \(facility) is in \(currency), and there is no \(currency) FX rate on or before \(date): import fx-rates with a \(currency) rate dated on or before \(date) first"
         }
     }
 }

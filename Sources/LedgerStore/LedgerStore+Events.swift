@@ -138,7 +138,7 @@ extension LedgerStore {
         return try connection.transaction { tx in
             let context = try EventContext(tx, chart: chart)
             let loans = context.sortedFacilities.filter(\.instrument.bearsInterest)
-            let keys = loans.map { "accrual:\($0.id):\(month)" }
+            let keys = loans.map { Accrual.eventKey(facility: $0.id, month: month) }
             // Everything month-end reads, locked first and then read in a few set queries (not per
             // facility): the loans' funds and the loans themselves, in the same order as events.
             try context.lockAll(loans)
@@ -169,7 +169,7 @@ extension LedgerStore {
             let written = try context.takeWritten()
             return results.map { r in
                 var r = r
-                if r.status == .created, r.entryID == 0 { r.entryID = written["accrual:\(r.facilityID):\(month)"] }
+                if r.status == .created, r.entryID == 0 { r.entryID = written[Accrual.eventKey(facility: r.facilityID, month: month)] }
                 return r
             }
         }
@@ -299,18 +299,12 @@ final class EventContext {
     /// facility's needs no date (nil).
     func exposureRow(_ f: Facility, _ p: FacilityPosition, on date: CivilDate?, for eventKey: String) throws -> ExposureRow {
         let rate = f.currency.code == "USD" ? nil : date.flatMap { Accrual.value(of: fxRates[f.currency.code] ?? [], on: $0) }
-        func usd(_ amount: Int64) throws -> Int64 {
-            guard let v = Limits.usd(amount, currency: f.currency, usdPerUnit: rate) else {
-                throw LedgerError.businessRule(
-                    eventKey: eventKey, rule: "exposure in USD",
-                    detail: "facility \(f.id) is in \(f.currency.code) and there is no \(f.currency.code) rate on or before \(date.map(\.description) ?? "its date"): import fx-rates first")
-            }
-            return v
+        guard let row = Limits.exposureRow(f, p, usdPerUnit: rate) else {
+            throw LedgerError.businessRule(
+                eventKey: eventKey, rule: "exposure in USD",
+                detail: "facility \(f.id) is in \(f.currency.code) and there is no \(f.currency.code) rate on or before \(date.map(\.description) ?? "its date"): import fx-rates first")
         }
-        return ExposureRow(
-            facilityID: f.id, instrument: f.instrument, authority: f.authority, country: f.country, primaryMineral: f.minerals.first ?? "",
-            obligor: f.counterparty, shortfall: f.shortfall, exposure: try usd(Limits.exposure(f.instrument, p)),
-            netObligation: try usd(p.obligated - p.deobligated))
+        return row
     }
 
     /// An accrual computed for a facility: [from, to) and its result.
@@ -682,7 +676,7 @@ final class EventContext {
             positions[try row.decode(String.self, at: 0), default: FacilityPosition()].add(event: try row.decode(at: 1), total: try row.decode(at: 2))
         }
         for row in try LedgerStore.balanceRows(
-            balancesTx, asOf: .latest, facility: facilityID, byFacility: true, accounts: ["135000", "134100", "169000", "161800", "152100", "920100"])
+            balancesTx, asOf: .latest, facility: facilityID, byFacility: true, accounts: FacilityPosition.accounts)
         {
             positions[try row.decode(String.self, at: 3), default: FacilityPosition()].add(account: try row.decode(at: 0), balance: try row.decode(at: 4))
         }
@@ -691,6 +685,9 @@ final class EventContext {
 }
 
 extension FacilityPosition {
+    /// The accounts whose balances a position holds.
+    static let accounts = ["135000", "134100", "169000", "161800", "152100", "920100"]
+
     /// Adds an event type's total (obligated, deobligated, disbursed).
     mutating func add(event type: String, total: Int64) {
         switch EventType(rawValue: type) {

@@ -41,6 +41,13 @@ extension LedgerStore {
         try connection.query("SELECT \(Self.facilityColumns) FROM ledger.facility ORDER BY facility_id").map(Self.facility)
     }
 
+    /// The facilities created by `knownAt` (every one when nil), by id.
+    static func facilities(_ db: Connection, knownAt: Instant?) throws -> [Facility] {
+        try db.query(
+            "SELECT \(Self.facilityColumns) FROM ledger.facility WHERE \(knownAt)::timestamptz IS NULL OR created_at <= \(knownAt)::timestamptz ORDER BY facility_id"
+        ).map(Self.facility)
+    }
+
     /// The facility with this id.
     public func facility(id: String) throws -> Facility? {
         try connection.query("SELECT \(Self.facilityColumns) FROM ledger.facility WHERE facility_id = \(id)").first.map(Self.facility)

@@ -8,9 +8,13 @@ extension LedgerStore {
         try Self.limitConfigs(connection)
     }
 
-    static func limitConfigs(_ db: Connection) throws -> [LimitConfig] {
+    /// The limit rows recorded by `knownAt` (every one when nil).
+    static func limitConfigs(_ db: Connection, knownAt: Instant? = nil) throws -> [LimitConfig] {
         try db.query(
-            "SELECT limit_id, effective_from, kind, scope, amount_minor, share::text, severity, note FROM ledger.limit_config ORDER BY limit_id, effective_from"
+            """
+            SELECT limit_id, effective_from, kind, scope, amount_minor, share::text, severity, note FROM ledger.limit_config
+             WHERE \(knownAt)::timestamptz IS NULL OR recorded_at <= \(knownAt)::timestamptz ORDER BY limit_id, effective_from
+            """
         ).map { row in
             LimitConfig(
                 id: try row.decode(at: 0), effectiveFrom: try row.decode(at: 1), kind: LimitKind(rawValue: try row.decode(at: 2))!,
@@ -39,9 +43,15 @@ extension LedgerStore {
         try Self.fxRates(connection)
     }
 
-    static func fxRates(_ db: Connection) throws -> [String: [Step<ExactDecimal>]] {
+    /// The FX rates recorded by `knownAt` (every one when nil).
+    static func fxRates(_ db: Connection, knownAt: Instant? = nil) throws -> [String: [Step<ExactDecimal>]] {
         var rates: [String: [Step<ExactDecimal>]] = [:]
-        for row in try db.query("SELECT currency, rate_date, usd_per_unit::text FROM ledger.fx_rate ORDER BY currency, rate_date") {
+        for row in try db.query(
+            """
+            SELECT currency, rate_date, usd_per_unit::text FROM ledger.fx_rate
+             WHERE \(knownAt)::timestamptz IS NULL OR recorded_at <= \(knownAt)::timestamptz ORDER BY currency, rate_date
+            """)
+        {
             rates[try row.decode(String.self, at: 0), default: []].append(Step(try row.decode(at: 1), try row.decode(at: 2)))
         }
         return rates
@@ -67,12 +77,12 @@ extension LedgerStore {
         }
     }
 
-    /// Every limit's standing on `date`, from every facility's current position.
-    public func limitStatus(on date: CivilDate) throws -> [LimitStatus] {
-        let chart = try self.chart()
-        return try connection.transaction(.repeatableRead, readOnly: true) { tx in
-            let context = try EventContext(tx, chart: chart)
-            return Limits.evaluate(Limits.inEffect(context.limitConfigs, on: date), try context.totals(on: date))
-        }
+    /// Every limit's standing on `date`: the limits and FX rates in effect then, over every
+    /// facility's position as of that date (as known at `knownAt`).
+    public func limitStatus(on date: CivilDate, knownAt: Instant? = nil) throws -> [LimitStatus] {
+        let books = try exposureBooks(on: [date], knownAt: knownAt)
+        return try Limits.standing(
+            on: date, facilities: books.facilities, positions: (books.figures[date] ?? [:]).mapValues(\.position), fxRates: books.fxRates,
+            configs: books.limitConfigs)
     }
 }

@@ -184,8 +184,13 @@ struct MonthEnd: ParsableCommand {
             let items = results.map {
                 Item(facilityId: $0.facilityID, status: $0.status.rawValue, entryId: $0.entryID, from: $0.from?.description, to: $0.to?.description, interest: $0.amount?.formatted, currency: $0.amount?.currency.code)
             }
-            struct Output: Encodable { var month: String; var accruals: [Item] }
-            print(try JSONOutput.render(Output(month: month.description, accruals: items)), terminator: "")
+            // `entries` as every write command prints them (DESIGN.md §5), keyed by the accrual's
+            // event key; `accruals` beside it with the period and amount of each.
+            let entries = results.compactMap { r in
+                r.entryID.map { WrittenEntries.Item(entryId: $0, eventId: Accrual.eventKey(facility: r.facilityID, month: month), status: r.status.rawValue) }
+            }
+            struct Output: Encodable { var month: String; var entries: [WrittenEntries.Item]; var accruals: [Item] }
+            print(try JSONOutput.render(Output(month: month.description, entries: entries, accruals: items)), terminator: "")
         case .csv: print(table.renderCSV(), terminator: "")
         case .table, .html:
             print("Month-end \(month): interest accrued up to \(month.next.firstDay) (exclusive), dated \(month.lastDay)")

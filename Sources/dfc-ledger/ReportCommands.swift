@@ -5,7 +5,7 @@ import LedgerStore
 import Reports
 
 struct Report: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Reports, each as of an effective date and as known at a recorded time.", subcommands: [TrialBalance.self, Register.self, LimitsReport.self])
+    static let configuration = CommandConfiguration(abstract: "Reports, each as of an effective date and as known at a recorded time.", subcommands: [TrialBalance.self, Register.self, LimitsReport.self, Exposure.self])
 
     /// `--as-of` and `--known-at`.
     struct TimeOptions: ParsableArguments {
@@ -128,6 +128,69 @@ struct Report: ParsableCommand {
                 print(report.table.renderText(), terminator: "")
                 if rows.isEmpty { print("(no lines in this range)") }
             }
+        }
+    }
+}
+
+extension ExposureDimension: ExpressibleByArgument {}
+
+extension YearMonth: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+extension Report {
+    struct Exposure: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The monthly exposure report: every facility in USD at the month-end rate, roll-ups, totals and the limits.",
+            discussion: """
+                Amounts are converted at each currency's latest FX rate on or before the month's last day and rounded \
+                half away from zero per facility and column; roll-ups and totals are sums of those rows. A non-USD \
+                facility without a rate is refused (exit 65), never counted as zero. With --known-at the report is \
+                the one that could be produced then, byte for byte. The HTML page is self-contained (no script, \
+                nothing fetched) and prints in landscape.
+                """)
+
+        @Option(help: "The month, YYYY-MM.") var month: YearMonth
+        @Option(help: "Roll up by facility, country, mineral, instrument, authority, cohort or currency (repeatable; default: all).") var by: [ExposureDimension] = []
+        @Option(help: "Show only what was recorded by this instant (RFC 3339, e.g. 2026-11-29T00:48:23Z).") var knownAt: String?
+        @Option(help: "table, csv, json or html.") var format: OutputFormat = .table
+        @Option(help: "Write to this file (whole or not at all) instead of standard output.") var output: String?
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if let knownAt, Instant(rfc3339: knownAt) == nil {
+                throw ValidationError("--known-at \"\(knownAt)\" is not an RFC 3339 timestamp with a zone, e.g. 2026-11-29T00:48:23Z")
+            }
+        }
+
+        func run() throws {
+            let instant = knownAt.flatMap { Instant(rfc3339: $0) }
+            let trendMonths = format == .html ? 12 : 0
+            var months = [month, month.previous]
+            if trendMonths > 0 { months += (1..<trendMonths).map { month.adding(months: -$0) } }
+            let books = try database.store().exposureBooks(on: months.map(\.lastDay), knownAt: instant)
+            var figures: [YearMonth: [String: FacilityFigures]] = [:]
+            for m in months { figures[m] = books.figures[m.lastDay] ?? [:] }
+            let report = try ExposureReport.build(
+                month: month, knownAt: instant,
+                books: .init(facilities: books.facilities, fxRates: books.fxRates, limitConfigs: books.limitConfigs, figures: figures),
+                dimensions: by.isEmpty ? ExposureDimension.allCases : by, trendMonths: trendMonths)
+            let text: String
+            switch format {
+            case .json: text = try JSONOutput.render(report)
+            case .csv: text = report.csvTable.renderCSV()
+            case .table: text = report.renderText()
+            case .html: text = try report.renderHTML()
+            }
+            let sink = try OutputSink(path: output)
+            do {
+                try sink.write(text)
+                try sink.commit()
+            } catch {
+                sink.discard()
+                throw error
+            }
+            if let output { print("wrote \(output)") }
         }
     }
 }

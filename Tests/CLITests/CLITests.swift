@@ -375,11 +375,11 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
 }
 
 @Suite struct FacilityCommandTests {
-    /// Samples/facilities.csv, the demo's portfolio, from the checkout.
+    /// Tests/Fixtures/october-2026: seven facilities and their October and November 2026 events.
     static var samples: URL {
         var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("Samples").path) { dir.deleteLastPathComponent() }
-        return dir.appendingPathComponent("Samples")
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("Tests/Fixtures/october-2026").path) { dir.deleteLastPathComponent() }
+        return dir.appendingPathComponent("Tests/Fixtures/october-2026")
     }
 
     @Test func importListShowAndSchedule() throws {

@@ -15,6 +15,9 @@ public struct Step<Value: Sendable & Hashable>: Sendable, Hashable {
 /// rate are constant (and at month starts), each run's `P × r × yearFraction` summed exactly, then
 /// rounded once, half away from zero, to the minor unit.
 public enum Accrual {
+    /// The month-end accrual's event key (DESIGN.md §4): `accrual:<facility>:<YYYY-MM>`.
+    public static func eventKey(facility: String, month: YearMonth) -> String { "accrual:\(facility):\(month)" }
+
     public struct Run: Sendable, Hashable {
         public var start: CivilDate
         public var end: CivilDate

@@ -120,6 +120,48 @@ public enum Limits {
         return try? value.roundedHalfAwayFromZero()
     }
 
+    /// A facility's exposure row in USD at `usdPerUnit` (ignored for a USD facility); nil for a
+    /// facility in another currency without a rate. The one place a facility's exposure is
+    /// converted: limit checks, `report limits` and the exposure report all come here.
+    public static func exposureRow(_ f: Facility, _ p: FacilityPosition, usdPerUnit: ExactDecimal?) -> ExposureRow? {
+        guard let exposure = usd(exposure(f.instrument, p), currency: f.currency, usdPerUnit: usdPerUnit),
+            let netObligation = usd(p.obligated - p.deobligated, currency: f.currency, usdPerUnit: usdPerUnit)
+        else { return nil }
+        return ExposureRow(
+            facilityID: f.id, instrument: f.instrument, authority: f.authority, country: f.country, primaryMineral: f.minerals.first ?? "",
+            obligor: f.counterparty, shortfall: f.shortfall, exposure: exposure, netObligation: netObligation)
+    }
+
+    /// Every facility's exposure row in USD on `date`, FX at the latest rate on or before it. A
+    /// facility with a position and no rate is refused (never counted as zero); one with nothing
+    /// yet counts zero in any currency.
+    public static func exposureRows(
+        on date: CivilDate, facilities: [Facility], positions: [String: FacilityPosition], fxRates: [String: [Step<ExactDecimal>]]
+    ) throws(LedgerError) -> [ExposureRow] {
+        var rows: [ExposureRow] = []
+        for f in facilities {
+            let p = positions[f.id] ?? FacilityPosition()
+            let rate = f.currency.code == "USD" ? nil : Accrual.value(of: fxRates[f.currency.code] ?? [], on: date)
+            if let row = exposureRow(f, p, usdPerUnit: rate) {
+                rows.append(row)
+            } else if p == FacilityPosition() {
+                rows.append(exposureRow(f, p, usdPerUnit: ExactDecimal(significand: 0, scale: 0))!)
+            } else {
+                throw .missingFXRate(currency: f.currency.code, date: date, facilityID: f.id)
+            }
+        }
+        return rows
+    }
+
+    /// Every limit's standing on `date`: the configuration in effect then over the facilities'
+    /// positions then (what `report limits` and the exposure report print).
+    public static func standing(
+        on date: CivilDate, facilities: [Facility], positions: [String: FacilityPosition], fxRates: [String: [Step<ExactDecimal>]],
+        configs: [LimitConfig]
+    ) throws(LedgerError) -> [LimitStatus] {
+        evaluate(inEffect(configs, on: date), try exposureRows(on: date, facilities: facilities, positions: positions, fxRates: fxRates))
+    }
+
     /// The configuration in effect on `date`: for each limit id, its latest row on or before it.
     public static func inEffect(_ configs: [LimitConfig], on date: CivilDate) -> [LimitConfig] {
         var latest: [String: LimitConfig] = [:]
