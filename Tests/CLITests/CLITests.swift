@@ -691,7 +691,7 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
 
 @Suite struct BadInputCorpusTests {
     static var corpus: URL {
-        FacilityCommandTests.samples.deletingLastPathComponent().appendingPathComponent("Tests/Corpus")
+        FacilityCommandTests.samples.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Corpus")
     }
 
     /// Row counts of every ledger table and the journal's total: what "unchanged" means.

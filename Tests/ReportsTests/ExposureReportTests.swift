@@ -103,7 +103,7 @@ import Testing
             month: Self.november, knownAt: nil,
             books: Self.books([Self.facility("X", .directLoan, "USD")], october: [:], november: ["X": FacilityFigures(position: p)], eur: []))
         #expect(report.facilities[0].flags == ["outstanding principal below zero", "guarantees outstanding below zero", "disbursed above net obligation"])
-        #expect(report.renderText().contains("! Abnormal balances"))
+        #expect(report.renderText().contains("! Flags (abnormal balances"))
     }
 
     @Test func fiscalPeriods() {

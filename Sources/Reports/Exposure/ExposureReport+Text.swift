@@ -15,7 +15,7 @@ extension ExposureReport {
     /// a totals row, the flags, each roll-up and the limits.
     public func renderText() -> String {
         var out = "Exposure report \(month) (\(fiscalPeriod)), as of \(asOf)" + (knownAt.map { ", as known at \($0)" } ?? "") + "\n"
-        out += "USD; non-USD facilities at the \(asOf) rate. Every column (obligated, disbursed, repaid, accrued interest, guarantees, equity): --format csv or json.\n\n"
+        out += "USD; non-USD facilities at the latest rate on or before \(asOf). All columns: --format csv or json.\n\n"
         var table = TextTable(columns: Self.narrowColumns)
         for r in facilities {
             let a = r.amounts
@@ -32,7 +32,7 @@ extension ExposureReport {
         out += table.renderText()
         let flagged = facilities.filter { !$0.flags.isEmpty }
         if !flagged.isEmpty {
-            out += "\n! Abnormal balances (flagged, not refused):\n"
+            out += "\n! Flags (abnormal balances, notices due; reported, not refused):\n"
             for r in flagged { out += "  \(r.facilityId): \(r.flags.joined(separator: "; "))\n" }
         }
         for d in dimensions where d != .facility {
@@ -44,7 +44,7 @@ extension ExposureReport {
         }
         var limitsTable = TextTable(columns: [.init("limit"), .init("severity"), .init("cap", .right), .init("used", .right), .init("utilization", .right), .init("status")])
         // A shortfall's limit id carries its text: shortened here (in full in CSV, JSON and HTML).
-        func short(_ id: String) -> String { id.count > 52 ? id.prefix(51) + "…" : id }
+        func short(_ id: String) -> String { id.count > 48 ? id.prefix(47) + "…" : id }
         for l in limits { limitsTable.append([short(l.limit), l.severity, l.cap.grouped, l.used.grouped, l.utilization, l.status]) }
         out += "\nLimits on \(asOf)\n" + limitsTable.renderText()
         return out
