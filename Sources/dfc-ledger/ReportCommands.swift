@@ -166,8 +166,7 @@ extension Report {
         func run() throws {
             let instant = knownAt.flatMap { Instant(rfc3339: $0) }
             let trendMonths = format == .html ? 12 : 0
-            var months = [month, month.previous]
-            if trendMonths > 0 { months += (1..<trendMonths).map { month.adding(months: -$0) } }
+            let months = ExposureReport.monthsRead(for: month, trendMonths: trendMonths)
             let books = try database.store().exposureBooks(on: months.map(\.lastDay), knownAt: instant)
             var figures: [YearMonth: [String: FacilityFigures]] = [:]
             for m in months { figures[m] = books.figures[m.lastDay] ?? [:] }

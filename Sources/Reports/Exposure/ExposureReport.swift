@@ -258,6 +258,12 @@ public struct ExposureReport: Encodable, Sendable, Equatable {
             groups: groups, totals: totals, limits: limits, dimensions: dimensions, trend: trend)
     }
 
+    /// The month ends whose figures `build` reads: this month's, the previous one's, and the
+    /// trend's.
+    public static func monthsRead(for month: YearMonth, trendMonths: Int) -> [YearMonth] {
+        Array(Set([month, month.previous] + (0..<trendMonths).map { month.adding(months: -$0) })).sorted()
+    }
+
     /// Each facility's exposure in USD at `month`'s end, at that month end's rate.
     static func exposures(at month: YearMonth, books: Books) throws(LedgerError) -> [String: Int64] {
         let figures = books.figures[month] ?? [:]
