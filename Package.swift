@@ -53,7 +53,7 @@ let package = Package(
         ),
         .target(
             name: "Reports", dependencies: ["Ledger", .product(name: "Mustache", package: "swift-mustache")],
-            resources: [.embedInCode("Templates/exposure.mustache")], swiftSettings: swiftSettings),
+            resources: [.embedInCode("Templates")], swiftSettings: swiftSettings),
         .target(name: "Reconciliation", dependencies: ["Ledger"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "dfc-ledger",

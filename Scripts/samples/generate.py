@@ -9,6 +9,7 @@ obligated, the financing account borrows before it disburses (cash never goes ne
 repayment never exceeds principal, and equity stays well inside 35% of total exposure."""
 import csv, datetime as dt, os
 from decimal import Decimal
+from fractions import Fraction
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MONTHS = [(2025, m) for m in range(6, 13)] + [(2026, m) for m in range(1, 12)]
@@ -19,6 +20,10 @@ def last_day(y, m):
 
 def d(y, m, day):
     return dt.date(y, m, min(day, last_day(y, m).day))
+
+# Month ends from May 2025, and SOFR 3M at each (rates.csv).
+ENDS = [last_day(y, m) for (y, m) in [(2025, 5)] + MONTHS]
+SOFR = ["4.32", "4.31", "4.30", "4.28", "4.18", "4.05", "3.98", "3.94", "3.90", "3.86", "3.84", "3.82", "3.80", "3.79", "3.77", "3.75", "3.72", "3.70", "3.69"]
 
 # id, name, counterparty, instrument, authority, EO, country, state, naics, minerals, cohort, currency,
 # obligated, rate, index, spread, day_count, frequency, amortization, first_payment, maturity, grace, shortfall
@@ -91,6 +96,53 @@ def disburse(date, fac, cur, amount, eid, ref, memo, fund="FIN-DL", typ="disburs
         cash[key] -= amount
     ev(date, eid, fac, "", typ, money(amount), "", ref, memo)
 
+# Installments not paid on the 28th of their month: None = missed; a date = paid late.
+LATE = {("DPA-2025-0008", 1): None, ("DPA-2026-0012", 4): dt.date(2026, 11, 9)}
+
+def add_months(date, k):
+    """date plus k months, the day clipped to the month's end; a month end stays a month end."""
+    y, m = divmod(date.year * 12 + date.month - 1 + k, 12)
+    end = last_day(y, m + 1)
+    return end if date == last_day(date.year, date.month) else d(y, m + 1, date.day)
+
+def round_half_away(x):
+    q, r = divmod(abs(x.numerator), x.denominator)
+    q += 2 * r >= x.denominator
+    return q if x >= 0 else -q
+
+def schedule(f):
+    """(n, date, payment in cents) of a loan's contract schedule, exactly as DESIGN.md §4 and
+    Sources/Ledger/Interest/Schedule.swift compute it (exact fractions, rounded once per figure)."""
+    first, maturity = dt.date.fromisoformat(f[19]), dt.date.fromisoformat(f[20])
+    months = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}[f[17]]
+    dates, k = [], 0
+    while add_months(first, k * months) <= maturity:
+        dates.append(add_months(first, k * months)); k += 1
+    if dates[-1] != maturity: dates.append(maturity)
+    grace_end = add_months(first, int(f[21] or 0))
+    g = sum(1 for x in dates if x < grace_end)
+    if f[13]:
+        annual = Fraction(f[13].rstrip("%")) / 100
+    else:  # the index on the first payment date plus the spread
+        index = [r for e, r in zip(ENDS, SOFR) if e <= first][-1]
+        annual = Fraction(index) / 100 + Fraction(f[15].rstrip("%")) / 100
+    i = annual / (12 // months)
+    principal = int(Decimal(f[12]) * 100)
+    m = len(dates) - g
+    growth = (1 + i) ** m
+    level = round_half_away(principal * i * growth / (growth - 1))
+    balance, rows = principal, []
+    for k, date in enumerate(dates):
+        interest = round_half_away(balance * i)
+        if k < g: part = 0
+        elif k == len(dates) - 1: part = balance
+        else:
+            part = {"level-payment": level - interest, "level-principal": round_half_away(Fraction(principal, m)), "bullet": 0}[f[18]]
+            part = min(max(part, 0), balance)
+        balance -= part
+        rows.append((k + 1, date, interest + part))
+    return rows
+
 def cohort_start(cohort):
     return {2025: (2025, 6), 2026: (2025, 10), 2027: (2026, 10)}[cohort]
 
@@ -139,19 +191,16 @@ for i, f in enumerate(F):
             ev(date, f"GRANT-{short}-{k + 1}", fid, "", "disburse", money(amount), "", f"TRS-G{short}{k + 1:02d}", f"Milestone {k + 1}")
         disbursed += amount
     if inst == "direct-loan":
-        # Quarterly payments from the first payment date on: interest first, then principal.
-        first = dt.date.fromisoformat(f[19])
-        rate = Decimal(f[13].rstrip("%") or "6.5") / 100
-        outstanding = disbursed
-        per_year = {"monthly": 12, "quarterly": 4, "semiannual": 2}[f[17]]
-        step = 12 // per_year
-        for (y, m) in months_from((first.year, first.month), 18):
-            if (y, m) > (2026, 11) or (m - first.month) % step:
+        # The borrower pays the contract schedule (DESIGN.md §4, what `facility schedule` prints) on
+        # the 28th of each due month, with the exceptions below.
+        for row in schedule(f):
+            n, due, payment = row
+            if due > dt.date(2026, 11, 30):
+                break
+            paid_on = LATE.get((fid, n), d(due.year, due.month, 28))
+            if paid_on is None:
                 continue
-            interest = outstanding * rate / per_year
-            principal = Decimal(0) if f[18] == "bullet" else oblig / (8 * per_year)
-            ev(d(y, m, 28), f"REPAY-{short}-{y}{m:02d}", fid, "", "repay", money(interest + principal), "", f"LBX-{short}-{y}{m:02d}", "Scheduled payment")
-            outstanding -= principal
+            ev(paid_on, f"REPAY-{short}-{n:02d}", fid, "", "repay", money(Decimal(payment) / 100), "", f"LBX-{short}-{n:02d}", f"Installment {n}")
     if inst == "equity":
         for (y, m) in months_from((sy, sm), 18):
             if (y, m) <= (2026, 11) and m in (3, 6, 9, 12) and (y, m) > (sy, sm):
@@ -166,8 +215,7 @@ for i, f in enumerate(F):
         rest = oblig - disbursed
         ev(dt.date(2026, 9, 15), f"DEOB-{short}", fid, "", "deobligate", money(rest), "", "", "Project complete under budget: the rest deobligated")
 
-# One troubled loan: its second-quarter 2026 payment missed, then a partial write-off.
-events = [e for e in events if e[2][0] != "REPAY-2025-0008-202609"]
+# One troubled loan: its first installment missed, then a partial write-off.
 ev(dt.date(2026, 9, 30), "WO-2025-0008-1", "DPA-2025-0008", "", "write-off", "5000000.00", "", "", "Partial write-off after missed payment (restructuring)")
 
 out = os.path.join(HERE, "events")
@@ -186,16 +234,14 @@ with open(os.path.join(HERE, "facilities.csv"), "w", newline="") as fh:
     w.writerows(F)
 
 # SOFR 3M at each month end from May 2025; USD per unit at each month end for EUR, AUD, CAD.
-sofr = ["4.32", "4.31", "4.30", "4.28", "4.18", "4.05", "3.98", "3.94", "3.90", "3.86", "3.84", "3.82", "3.80", "3.79", "3.77", "3.75", "3.72", "3.70", "3.69"]
 eur = ["1.1345", "1.1720", "1.1412", "1.1690", "1.1705", "1.1598", "1.1560", "1.1735", "1.1810", "1.1702", "1.1645", "1.1588", "1.1620", "1.1683", "1.1741", "1.1802", "1.1766", "1.1695", "1.1642"]
 aud = ["0.6430", "0.6560", "0.6449", "0.6544", "0.6612", "0.6588", "0.6541", "0.6620", "0.6688", "0.6702", "0.6650", "0.6598", "0.6577", "0.6604", "0.6631", "0.6550", "0.6582", "0.6511", "0.6493"]
 cad = ["0.7278", "0.7334", "0.7215", "0.7268", "0.7185", "0.7140", "0.7122", "0.7188", "0.7240", "0.7301", "0.7266", "0.7229", "0.7254", "0.7302", "0.7345", "0.7298", "0.7241", "0.7190", "0.7166"]
-ends = [last_day(y, m) for (y, m) in [(2025, 5)] + MONTHS]
 with open(os.path.join(HERE, "rates.csv"), "w", newline="") as fh:
     fh.write("index,date,rate\n")
-    for e, r in zip(ends, sofr): fh.write(f"SOFR-3M,{e.isoformat()},{r}%\n")
+    for e, r in zip(ENDS, SOFR): fh.write(f"SOFR-3M,{e.isoformat()},{r}%\n")
 with open(os.path.join(HERE, "fx-rates.csv"), "w", newline="") as fh:
     fh.write("date,currency,usd_per_unit\n")
     for code, series in (("AUD", aud), ("CAD", cad), ("EUR", eur)):
-        for e, r in zip(ends, series): fh.write(f"{e.isoformat()},{code},{r}\n")
+        for e, r in zip(ENDS, series): fh.write(f"{e.isoformat()},{code},{r}\n")
 print(f"{len(F)} facilities, {len(events)} events in {len(MONTHS)} monthly files")

@@ -30,8 +30,8 @@ extension LedgerStore {
 
     /// Every facility's figures as of `asOf` as known at `knownAt`: the event sums (obligated,
     /// deobligated, disbursed, principal repaid) of events dated by then, and the balances of the
-    /// accounts a position holds.
-    static func figures(_ db: Connection, asOf: CivilDate, knownAt: Instant?) throws -> [String: FacilityFigures] {
+    /// accounts a position holds; only `facility`'s when given.
+    static func figures(_ db: Connection, asOf: CivilDate, knownAt: Instant?, facility: String? = nil) throws -> [String: FacilityFigures] {
         var figures: [String: FacilityFigures] = [:]
         for row in try db.query(
             """
@@ -40,7 +40,7 @@ extension LedgerStore {
                        (SELECT sum(l.amount_minor) FROM ledger.journal_line l
                          WHERE l.entry_id = ev.entry_id AND l.account = '135000' AND l.side = 'credit') END)::bigint
               FROM ledger.event ev JOIN ledger.journal_entry e ON e.entry_id = ev.entry_id
-             WHERE ev.facility_id IS NOT NULL AND ev.effective_date <= \(asOf)
+             WHERE ev.facility_id IS NOT NULL AND ev.effective_date <= \(asOf) AND (\(facility)::text IS NULL OR ev.facility_id = \(facility)::text)
                AND (\(knownAt)::timestamptz IS NULL OR e.recorded_at <= \(knownAt)::timestamptz)
              GROUP BY 1, 2
             """)
@@ -49,7 +49,7 @@ extension LedgerStore {
             figures[id, default: FacilityFigures()].position.add(event: try row.decode(at: 1), total: try row.decode(Int64?.self, at: 2) ?? 0)
             figures[id, default: FacilityFigures()].principalRepaid += try row.decode(Int64?.self, at: 3) ?? 0
         }
-        for row in try balanceRows(db, asOf: asOf, knownAt: knownAt, byFacility: true, accounts: FacilityPosition.accounts) {
+        for row in try balanceRows(db, asOf: asOf, knownAt: knownAt, facility: facility, byFacility: true, accounts: FacilityPosition.accounts) {
             figures[try row.decode(String.self, at: 3), default: FacilityFigures()].position.add(account: try row.decode(at: 0), balance: try row.decode(at: 4))
         }
         return figures

@@ -41,10 +41,14 @@ extension LedgerStore {
         try connection.query("SELECT \(Self.facilityColumns) FROM ledger.facility ORDER BY facility_id").map(Self.facility)
     }
 
-    /// The facilities created by `knownAt` (every one when nil), by id.
-    static func facilities(_ db: Connection, knownAt: Instant?) throws -> [Facility] {
+    /// The facilities created by `knownAt` (every one when nil), by id; only `id` when given.
+    static func facilities(_ db: Connection, knownAt: Instant?, id: String? = nil) throws -> [Facility] {
         try db.query(
-            "SELECT \(Self.facilityColumns) FROM ledger.facility WHERE \(knownAt)::timestamptz IS NULL OR created_at <= \(knownAt)::timestamptz ORDER BY facility_id"
+            """
+            SELECT \(Self.facilityColumns) FROM ledger.facility
+             WHERE (\(knownAt)::timestamptz IS NULL OR created_at <= \(knownAt)::timestamptz) AND (\(id)::text IS NULL OR facility_id = \(id)::text)
+             ORDER BY facility_id
+            """
         ).map(Self.facility)
     }
 

@@ -140,6 +140,19 @@ final class OutputSink {
         }
     }
 
+    /// Writes a whole report to `path` (whole or not at all, then says where) or to standard output.
+    static func write(_ text: String, to path: String?) throws {
+        let sink = try OutputSink(path: path)
+        do {
+            try sink.write(text)
+            try sink.commit()
+        } catch {
+            sink.discard()
+            throw error
+        }
+        if let path { print("wrote \(path)") }
+    }
+
     func discard() {
         guard let temporary else { return }
         try? handle.close()

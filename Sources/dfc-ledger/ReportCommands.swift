@@ -5,7 +5,7 @@ import LedgerStore
 import Reports
 
 struct Report: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Reports, each as of an effective date and as known at a recorded time.", subcommands: [TrialBalance.self, Register.self, LimitsReport.self, Exposure.self])
+    static let configuration = CommandConfiguration(abstract: "Reports, each as of an effective date and as known at a recorded time.", subcommands: [TrialBalance.self, Register.self, LimitsReport.self, Exposure.self, FacilityStatementCommand.self])
 
     /// `--as-of` and `--known-at`.
     struct TimeOptions: ParsableArguments {
@@ -181,15 +181,48 @@ extension Report {
             case .table: text = report.renderText()
             case .html: text = try report.renderHTML()
             }
-            let sink = try OutputSink(path: output)
-            do {
-                try sink.write(text)
-                try sink.commit()
-            } catch {
-                sink.discard()
-                throw error
+            try OutputSink.write(text, to: output)
+        }
+    }
+}
+
+extension Report {
+    struct FacilityStatementCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "facility",
+            abstract: "The statement of one facility: terms, the schedule against receipts, balances in its currency and USD, every entry.",
+            discussion: """
+                Receipts (repay, repay-interest, repay-principal, not reversed) are applied to the contract schedule's \
+                installments oldest first; an installment due by --as-of and not paid in full is past due, its days \
+                counted to --as-of. USD at the latest FX rate on or before --as-of. With --known-at the statement is the \
+                one that could be produced then, byte for byte (an entry sealed later shows as unsealed).
+                """)
+
+        @Argument(help: "The facility id.") var id: String
+        @OptionGroup var time: TimeOptions
+        @Option(help: "table, json or html.") var format: OutputFormat = .table
+        @Option(help: "Write to this file (whole or not at all) instead of standard output.") var output: String?
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if format == .csv { throw ValidationError("--format csv is not available for a statement; use table, json or html") }
+        }
+
+        func run() throws {
+            let store = try database.store()
+            guard let books = try store.facilityBooks(id: id, asOf: time.date, knownAt: time.instant) else {
+                throw UsageError("no facility has id \(id)\(time.instant.map { " as known at \($0)" } ?? "") (see dfc-ledger facility list)")
             }
-            if let output { print("wrote \(output)") }
+            let statement = try FacilityStatement.build(
+                facility: books.facility, asOf: time.date, knownAt: time.instant, figures: books.figures, fxRates: books.fxRates,
+                schedule: books.schedule, entries: books.entries, mineralLists: try store.mineralLists())
+            let text: String
+            switch format {
+            case .json: text = try JSONOutput.render(statement)
+            case .table, .csv: text = statement.renderText()
+            case .html: text = try statement.renderHTML()
+            }
+            try OutputSink.write(text, to: output)
         }
     }
 }

@@ -33,11 +33,25 @@ public struct Schedule: Sendable, Hashable {
         public var principal: Int64
         /// Principal outstanding after this payment.
         public var balance: Int64
+
+        public init(n: Int, date: CivilDate, payment: Int64, interest: Int64, principal: Int64, balance: Int64) {
+            self.n = n
+            self.date = date
+            self.payment = payment
+            self.interest = interest
+            self.principal = principal
+            self.balance = balance
+        }
     }
 
     /// The level payment (level-payment amortization only).
     public var payment: Int64?
     public var rows: [Row]
+
+    public init(payment: Int64?, rows: [Row]) {
+        self.payment = payment
+        self.rows = rows
+    }
 
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case invalid(String)

@@ -1,14 +1,12 @@
 import Foundation
 import Ledger
-import Mustache
 
 extension ExposureReport {
     /// One self-contained HTML page: inline CSS and SVG, no script, nothing fetched; every text
     /// from the data escaped by the template engine (swift-mustache's `{{ }}`); each chart with a
     /// `<title>` and its numbers in a table beside it; a landscape print stylesheet.
     public func renderHTML() throws -> String {
-        let template = try MustacheTemplate(string: String(decoding: PackageResources.exposure_mustache, as: UTF8.self))
-        return template.render(HTMLPage(self))
+        try HTMLTemplates.render(HTMLPage(self), template: "exposure")
     }
 }
 

@@ -205,20 +205,19 @@ public struct ExposureReport: Encodable, Sendable, Equatable {
             let before = previous[f.id] ?? FacilityFigures()
             let rate = try rate(f, on: end, books: books)
             func usd(_ native: Int64) -> USD { USD(Limits.usd(native, currency: f.currency, usdPerUnit: rate)!) }
-            let p = now.position
-            let exposure = usd(Limits.exposure(f.instrument, p))
+            let c = now.components(f.instrument)
+            let exposure = usd(c.exposure)
             let amounts = Amounts(
-                obligated: usd(p.obligated), deobligated: usd(p.deobligated), disbursed: usd(p.disbursed),
-                disbursedInMonth: usd(p.disbursed - before.position.disbursed), repaid: usd(now.principalRepaid),
-                outstandingPrincipal: usd(p.principal), undisbursed: usd(p.undisbursed), accruedInterest: usd(p.accruedInterest),
-                guaranteeOutstanding: usd(p.guaranteeOutstanding), equityCost: usd(p.equityCost),
-                equityFairValue: usd(p.equityCost + p.equityAdjustment), exposure: exposure,
-                change: USD(exposure.minorUnits - (previousExposure[f.id] ?? 0)))
+                obligated: usd(c.obligated), deobligated: usd(c.deobligated), disbursed: usd(c.disbursed),
+                disbursedInMonth: usd(c.disbursed - before.position.disbursed), repaid: usd(c.repaid),
+                outstandingPrincipal: usd(c.outstandingPrincipal), undisbursed: usd(c.undisbursed), accruedInterest: usd(c.accruedInterest),
+                guaranteeOutstanding: usd(c.guaranteeOutstanding), equityCost: usd(c.equityCost), equityFairValue: usd(c.equityFairValue),
+                exposure: exposure, change: USD(exposure.minorUnits - (previousExposure[f.id] ?? 0)))
             rows.append(
                 FacilityRow(
                     facilityId: f.id, name: f.name, instrument: f.instrument.rawValue, authority: f.authority.rawValue, country: f.country,
                     minerals: f.minerals, cohortFy: f.cohortFY, currency: f.currency.code, fxRate: rate?.description ?? "1", amounts: amounts,
-                    share: "", flags: flags(p)))
+                    share: "", flags: flags(now.position)))
         }
         let totals = rows.reduce(Amounts()) { $0 + $1.amounts }
         for i in rows.indices { rows[i].share = share(rows[i].amounts.exposure, of: totals.exposure) }
