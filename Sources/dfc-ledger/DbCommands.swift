@@ -23,7 +23,7 @@ struct Db: ParsableCommand {
             let status = try migrator.status(connection)
             switch output.format {
             case .json:
-                print(try JSONOutput.render(MigrateOutput(target: connection.target, applied: applied.map(\.name), current: status.applied.count)), terminator: "")
+                print(try JSONOutput.render(NothingPosted(MigrateOutput(target: connection.target, applied: applied.map(\.name), current: status.applied.count))), terminator: "")
             case .csv:
                 var table = TextTable(columns: [.init("applied")])
                 applied.forEach { table.append([$0.name]) }

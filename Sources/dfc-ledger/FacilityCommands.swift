@@ -27,7 +27,14 @@ func readInputFile(_ path: String, limit: Int) throws -> [UInt8] {
     return [UInt8](data)
 }
 
-/// What importing facilities printed: a line each, or `{"facilities": [{"facility_id", "status", "changed"}]}`.
+/// How many rows an import of reference data (rate resets, FX rates) added.
+struct ImportCount: Encodable {
+    var file: String
+    var imported: Int
+    var alreadyPresent: Int
+}
+
+/// What importing facilities printed: a line each, or `{"entries": [], "facilities": [{"facility_id", "status", "changed"}]}`.
 func printFacilityResults(_ results: [FacilityImportResult], file: String, format: OutputFormat) throws {
     struct Item: Encodable {
         var facilityId: String
@@ -36,7 +43,7 @@ func printFacilityResults(_ results: [FacilityImportResult], file: String, forma
     }
     switch format {
     case .json:
-        print(try JSONOutput.render(["facilities": results.map { Item(facilityId: $0.facilityID, status: $0.status.rawValue, changed: $0.changedColumns) }]), terminator: "")
+        print(try JSONOutput.render(NothingPosted(["facilities": results.map { Item(facilityId: $0.facilityID, status: $0.status.rawValue, changed: $0.changedColumns) }])), terminator: "")
     case .csv:
         var table = TextTable(columns: [.init("facility_id"), .init("status"), .init("changed")])
         for r in results { table.append([r.facilityID, r.status.rawValue, r.changedColumns.joined(separator: ";")]) }
@@ -221,6 +228,7 @@ struct Import: ParsableCommand {
             discussion: "A rate is a decimal or a percentage (4.3%). Re-importing a reset changes nothing; a different rate for the same index and date is refused.")
         @Argument(help: "The CSV file.") var file: String
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: TableFormatOption
 
         func run() throws {
             let table = try CSVTable(try readInputFile(file, limit: 64 << 20), file: file, required: ["index", "date", "rate"])
@@ -241,7 +249,9 @@ struct Import: ParsableCommand {
                 rows.append((location, RateReset(index: index, date: date, rate: rate)))
             }
             let created = try database.store().importRates(rows, file: file)
-            print("\(file): \(created) rate resets imported, \(rows.count - created) already present")
+            try NothingPosted.print(
+                ImportCount(file: file, imported: created, alreadyPresent: rows.count - created), format: output.format,
+                line: "\(file): \(created) rate resets imported, \(rows.count - created) already present")
         }
     }
 }

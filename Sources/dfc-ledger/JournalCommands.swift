@@ -41,6 +41,26 @@ struct WrittenEntries: Encodable {
     }
 }
 
+/// A write that posts no journal entry (facilities, rate resets, FX rates, limits, periods,
+/// migrations), as JSON: the contract's `entries`, empty, beside what it did (DESIGN.md §5).
+struct NothingPosted<Detail: Encodable>: Encodable {
+    var detail: Detail
+    init(_ detail: Detail) { self.detail = detail }
+
+    enum CodingKeys: String, CodingKey { case entries }
+
+    func encode(to encoder: any Encoder) throws {
+        try detail.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode([WrittenEntries.Item](), forKey: .entries)
+    }
+
+    /// Prints `{"entries": [], …}` with --format json, else `line`.
+    static func print(_ detail: Detail, format: OutputFormat, line: String) throws {
+        if format == .json { Swift.print(try JSONOutput.render(NothingPosted(detail)), terminator: "") } else { Swift.print(line) }
+    }
+}
+
 struct Post: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Post a manual balanced entry (an adjustment) from a JSON file.",
@@ -113,13 +133,16 @@ struct Period: ParsableCommand {
         @OptionGroup var month: MonthArgument
         @Option(help: "An optional note recorded with the close.") var reason: String?
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: TableFormatOption
 
         func run() throws {
             let store = try database.store()
             try store.closePeriod(month.value, reason: reason)
             // The chain's head right after the close: worth keeping outside the database.
             let head = try store.sealCommitted().head
-            print("closed \(month.value); audit chain head \(head?.description ?? "(nothing sealed yet)")")
+            try NothingPosted.print(
+                ["month": month.value.description, "state": "closed", "chain_head": head?.description], format: output.format,
+                line: "closed \(month.value); audit chain head \(head?.description ?? "(nothing sealed yet)")")
         }
     }
 
@@ -128,10 +151,11 @@ struct Period: ParsableCommand {
         @OptionGroup var month: MonthArgument
         @Option(help: "Why the month is reopened (required).") var reason: String
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: TableFormatOption
 
         func run() throws {
             try database.store().reopenPeriod(month.value, reason: reason)
-            print("reopened \(month.value)")
+            try NothingPosted.print(["month": month.value.description, "state": "open"], format: output.format, line: "reopened \(month.value)")
         }
     }
 

@@ -12,6 +12,7 @@ extension Import {
             discussion: "usd_per_unit is an exact decimal with at most 10 places. The same rate again changes nothing; a different rate for the same currency and date is refused.")
         @Argument(help: "The CSV file.") var file: String
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: TableFormatOption
 
         func run() throws {
             let table = try CSVTable(try readInputFile(file, limit: 64 << 20), file: file, required: ["date", "currency", "usd_per_unit"])
@@ -31,7 +32,9 @@ extension Import {
                 rows.append((location, currency, date, rate))
             }
             let created = try database.store().importFXRates(rows, file: file)
-            print("\(file): \(created) FX rates imported, \(rows.count - created) already present")
+            try NothingPosted.print(
+                ImportCount(file: file, imported: created, alreadyPresent: rows.count - created), format: output.format,
+                line: "\(file): \(created) FX rates imported, \(rows.count - created) already present")
         }
     }
 }
@@ -84,6 +87,7 @@ struct LimitsCommand: ParsableCommand {
         @Option(help: "block or warn.") var severity: String
         @Option(help: "Why, and the source.") var note: String = ""
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: TableFormatOption
 
         func run() throws {
             guard let kind = LimitKind(rawValue: kind) else { throw UsageError("--kind \(kind) is not one of \(LimitKind.allCases.map(\.rawValue).joined(separator: ", "))") }
@@ -101,7 +105,12 @@ struct LimitsCommand: ParsableCommand {
                 shareValue = s
             }
             try database.store().setLimit(LimitConfig(id: limit, effectiveFrom: date, kind: kind, scope: scope, amount: amount, share: shareValue, severity: severity, note: note))
-            print("limit \(limit) is \(amount.map { Money(minorUnits: $0, currency: .usd).formatted + " USD" } ?? shareValue!.description) (\(severity.rawValue)) from \(date)")
+            let value = amount.map { Money(minorUnits: $0, currency: .usd).formatted + " USD" } ?? shareValue!.description
+            try NothingPosted.print(
+                [
+                    "limit": limit, "kind": kind.rawValue, "effective_from": date.description, "scope": scope, "severity": severity.rawValue,
+                    "cap_usd": amount.map { Money(minorUnits: $0, currency: .usd).formatted }, "share": shareValue?.description,
+                ], format: output.format, line: "limit \(limit) is \(value) (\(severity.rawValue)) from \(date)")
         }
     }
 }
