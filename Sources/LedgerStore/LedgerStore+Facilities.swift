@@ -41,12 +41,20 @@ extension LedgerStore {
         try connection.query("SELECT \(Self.facilityColumns) FROM ledger.facility ORDER BY facility_id").map(Self.facility)
     }
 
-    /// The facilities created by `knownAt` (every one when nil), by id; only `id` when given.
+    /// The facilities as they were at `knownAt` (as they are now when nil), by id; only `id` when
+    /// given. A facility created later is left out; fields changed later get back the value they
+    /// had then (each field's first recorded change after `knownAt` holds it as its old value).
     static func facilities(_ db: Connection, knownAt: Instant?, id: String? = nil) throws -> [Facility] {
         try db.query(
             """
-            SELECT \(Self.facilityColumns) FROM ledger.facility
-             WHERE (\(knownAt)::timestamptz IS NULL OR created_at <= \(knownAt)::timestamptz) AND (\(id)::text IS NULL OR facility_id = \(id)::text)
+            SELECT \(Self.facilityColumns)
+              FROM (SELECT (jsonb_populate_record(f, coalesce(
+                               (SELECT jsonb_object_agg(c.field, c.old_value ORDER BY c.change_id DESC)
+                                  FROM ledger.facility_change c WHERE c.facility_id = f.facility_id AND c.changed_at > \(knownAt)::timestamptz),
+                               '{}'))).*
+                      FROM ledger.facility f
+                     WHERE (\(knownAt)::timestamptz IS NULL OR f.created_at <= \(knownAt)::timestamptz)
+                       AND (\(id)::text IS NULL OR f.facility_id = \(id)::text)) AS facility
              ORDER BY facility_id
             """
         ).map(Self.facility)

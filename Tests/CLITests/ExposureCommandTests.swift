@@ -181,14 +181,26 @@ import Testing
                 before[format] = try Self.ok(["report", "exposure", "--month", "2026-10", "--known-at", then, "--format", format], conninfo)
             }
             let plain = try Self.ok(["report", "exposure", "--month", "2026-10", "--format", "json"], conninfo)
-            // A late October capital call, recorded after `then`, changes October's report...
+            // A late October capital call and a facility moved to another country and renamed, both
+            // recorded after `then`, change October's report...
             _ = try Self.ok(["event", "equity-call", "--event-id", "LATE-OCT", "--facility", "DPA-2027-0002", "--date", "2026-10-30", "--amount", "1000000"], conninfo)
-            #expect(try Self.ok(["report", "exposure", "--month", "2026-10", "--format", "json"], conninfo) != plain)
+            let csv = try String(contentsOf: Self.samples.appendingPathComponent("facilities.csv"), encoding: .utf8)
+            let moved = csv.replacingOccurrences(
+                of: "DPA-2027-0002,Rare-earth separation (minority equity),MP Materials Corp.,equity,BUILD-9621,EO 14241 (2025-03-20),US,CA,",
+                with: "DPA-2027-0002,Rare-earth separation (renamed),MP Materials Corp.,equity,BUILD-9621,EO 14241 (2025-03-20),CA,,")
+            #expect(moved != csv)
+            let changed = FileManager.default.temporaryDirectory.appendingPathComponent("facilities-\(UUID().uuidString).csv")
+            try moved.write(to: changed, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: changed) }
+            _ = try Self.ok(["import", "facilities", changed.path, "--update"], conninfo)
+            let now = try Self.ok(["report", "exposure", "--month", "2026-10", "--format", "json"], conninfo)
+            #expect(now != plain && now.contains("Rare-earth separation (renamed)"))
             // ...but not October's report as known then, in any format.
             for format in ["json", "csv", "table", "html"] {
                 #expect(try Self.ok(["report", "exposure", "--month", "2026-10", "--known-at", then, "--format", format], conninfo) == before[format], "\(format)")
             }
             #expect(try Self.json(before["json"]!)["known_at"] as? String != nil)
+            #expect(before["json"]!.contains("Rare-earth separation (minority equity)"))
         }
     }
 
