@@ -2,16 +2,6 @@ import Dates
 import Ledger
 import Postgres
 
-/// What the exposure report and `report limits` read: the facilities, FX rates and limits as
-/// known at a time, and every facility's figures at each date asked, from one snapshot.
-public struct ExposureBooks: Sendable {
-    public var facilities: [Facility]
-    public var fxRates: [String: [Step<ExactDecimal>]]
-    public var limitConfigs: [LimitConfig]
-    /// Each date's figures by facility id; a facility with nothing by then is absent.
-    public var figures: [CivilDate: [String: FacilityFigures]]
-}
-
 extension LedgerStore {
     /// The books as of each of `dates` and as known at `knownAt` (nil: everything recorded), read
     /// in one repeatable-read snapshot so that the dates agree with each other.

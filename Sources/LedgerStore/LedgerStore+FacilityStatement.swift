@@ -2,18 +2,6 @@ import Dates
 import Ledger
 import Postgres
 
-/// What a facility's statement reads, from one snapshot: the facility, its figures as of the
-/// date, the FX rates, its contract schedule (a loan with terms) and every entry on it.
-public struct FacilityBooks: Sendable {
-    public var facility: Facility
-    public var figures: FacilityFigures
-    public var fxRates: [String: [Step<ExactDecimal>]]
-    /// The schedule on the obligated amount and the annual rate it uses; nil without terms.
-    public var schedule: (schedule: Schedule, annualRate: ExactDecimal)?
-    /// Entries with a line on the facility, dated by the date, in date and entry order.
-    public var entries: [FacilityEntry]
-}
-
 extension LedgerStore {
     /// One facility's books as of `asOf` and as known at `knownAt` (nil: everything recorded);
     /// nil when no such facility was known then. Cost follows the facility's own entries.

@@ -167,12 +167,8 @@ extension Report {
             let instant = knownAt.flatMap { Instant(rfc3339: $0) }
             let trendMonths = format == .html ? 12 : 0
             let months = ExposureReport.monthsRead(for: month, trendMonths: trendMonths)
-            let books = try database.store().exposureBooks(on: months.map(\.lastDay), knownAt: instant)
-            var figures: [YearMonth: [String: FacilityFigures]] = [:]
-            for m in months { figures[m] = books.figures[m.lastDay] ?? [:] }
             let report = try ExposureReport.build(
-                month: month, knownAt: instant,
-                books: .init(facilities: books.facilities, fxRates: books.fxRates, limitConfigs: books.limitConfigs, figures: figures),
+                month: month, knownAt: instant, books: try database.store().exposureBooks(on: months.map(\.lastDay), knownAt: instant),
                 dimensions: by.isEmpty ? ExposureDimension.allCases : by, trendMonths: trendMonths)
             let text: String
             switch format {
@@ -213,9 +209,7 @@ extension Report {
             guard let books = try store.facilityBooks(id: id, asOf: time.date, knownAt: time.instant) else {
                 throw UsageError("no facility has id \(id)\(time.instant.map { " as known at \($0)" } ?? "") (see dfc-ledger facility list)")
             }
-            let statement = try FacilityStatement.build(
-                facility: books.facility, asOf: time.date, knownAt: time.instant, figures: books.figures, fxRates: books.fxRates,
-                schedule: books.schedule, entries: books.entries, mineralLists: try store.mineralLists())
+            let statement = try FacilityStatement.build(books, asOf: time.date, knownAt: time.instant, mineralLists: try store.mineralLists())
             let text: String
             switch format {
             case .json: text = try JSONOutput.render(statement)

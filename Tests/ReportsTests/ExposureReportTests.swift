@@ -28,11 +28,11 @@ import Testing
     static let november = YearMonth(year: 2026, month: 11)!
     static func rate(_ text: String, _ date: String) -> Step<ExactDecimal> { Step(CivilDate(iso: date)!, ExactDecimal(text)!) }
 
-    static func books(_ facilities: [Facility], october: [String: FacilityFigures], november: [String: FacilityFigures], eur: [Step<ExactDecimal>]) -> ExposureReport.Books {
-        ExposureReport.Books(
+    static func books(_ facilities: [Facility], october: [String: FacilityFigures], november: [String: FacilityFigures], eur: [Step<ExactDecimal>]) -> ExposureBooks {
+        ExposureBooks(
             facilities: facilities, fxRates: ["EUR": eur],
             limitConfigs: [LimitConfig(id: "mcl", effectiveFrom: CivilDate(iso: "2019-12-20")!, kind: .mcl, amount: 6_000_000_000_000, share: nil, severity: .block)],
-            figures: [Self.october: october, Self.november: november])
+            figures: [Self.october.lastDay: october, Self.november.lastDay: november])
     }
 
     @Test func aEuroFacilityAtTheMonthEndRateAndItsChangeAcrossARateMove() throws {

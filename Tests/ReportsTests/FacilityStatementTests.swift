@@ -31,8 +31,8 @@ import Testing
         figures: FacilityFigures = FacilityFigures(), fx: [String: [Step<ExactDecimal>]] = [:]
     ) throws -> FacilityStatement {
         try FacilityStatement.build(
-            facility: facility, asOf: day(asOf), knownAt: nil, figures: figures, fxRates: fx,
-            schedule: (Self.schedule, ExactDecimal("0.04")!), entries: entries, mineralLists: [:])
+            FacilityBooks(facility: facility, figures: figures, fxRates: fx, schedule: (Self.schedule, ExactDecimal("0.04")!), entries: entries),
+            asOf: day(asOf), knownAt: nil, mineralLists: [:])
     }
 
     @Test func receiptsPayTheOldestInstallmentFirst() throws {

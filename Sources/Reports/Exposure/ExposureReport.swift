@@ -170,33 +170,14 @@ public struct ExposureReport: Encodable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey { case month, fiscalPeriod, asOf, knownAt, reportingCurrency, facilities, groups, totals, limits, trend }
 
-    /// What the report is built from, as the store read it.
-    public struct Books: Sendable {
-        public var facilities: [Facility]
-        public var fxRates: [String: [Step<ExactDecimal>]]
-        public var limitConfigs: [LimitConfig]
-        /// Figures by facility at each month's end (a month absent has none).
-        public var figures: [YearMonth: [String: FacilityFigures]]
-
-        public init(
-            facilities: [Facility], fxRates: [String: [Step<ExactDecimal>]], limitConfigs: [LimitConfig],
-            figures: [YearMonth: [String: FacilityFigures]]
-        ) {
-            self.facilities = facilities
-            self.fxRates = fxRates
-            self.limitConfigs = limitConfigs
-            self.figures = figures
-        }
-    }
-
     /// The report for `month` from `books` (which must hold the figures at this month's end and
-    /// the previous one's, and at the trend's month ends when `trendMonths` > 0).
+    /// the previous one's, and at the trend's month ends when `trendMonths` > 0: `monthsRead`).
     public static func build(
-        month: YearMonth, knownAt: Instant?, books: Books, dimensions: [ExposureDimension] = ExposureDimension.allCases, trendMonths: Int = 0
+        month: YearMonth, knownAt: Instant?, books: ExposureBooks, dimensions: [ExposureDimension] = ExposureDimension.allCases, trendMonths: Int = 0
     ) throws(LedgerError) -> ExposureReport {
         let end = month.lastDay
-        let current = books.figures[month] ?? [:]
-        let previous = books.figures[month.previous] ?? [:]
+        let current = books.figures[end] ?? [:]
+        let previous = books.figures[month.previous.lastDay] ?? [:]
         let previousExposure = try exposures(at: month.previous, books: books)
 
         var rows: [FacilityRow] = []
@@ -264,15 +245,15 @@ public struct ExposureReport: Encodable, Sendable, Equatable {
     }
 
     /// Each facility's exposure in USD at `month`'s end, at that month end's rate.
-    static func exposures(at month: YearMonth, books: Books) throws(LedgerError) -> [String: Int64] {
-        let figures = books.figures[month] ?? [:]
+    static func exposures(at month: YearMonth, books: ExposureBooks) throws(LedgerError) -> [String: Int64] {
+        let figures = books.figures[month.lastDay] ?? [:]
         let rows = try Limits.exposureRows(
             on: month.lastDay, facilities: books.facilities, positions: figures.mapValues(\.position), fxRates: books.fxRates)
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.facilityID, $0.exposure) })
     }
 
     /// The facility's month-end rate: nil for USD; a missing one is an error, never a zero.
-    static func rate(_ f: Facility, on date: CivilDate, books: Books) throws(LedgerError) -> ExactDecimal? {
+    static func rate(_ f: Facility, on date: CivilDate, books: ExposureBooks) throws(LedgerError) -> ExactDecimal? {
         guard f.currency.code != "USD" else { return nil }
         guard let rate = Accrual.value(of: books.fxRates[f.currency.code] ?? [], on: date) else {
             throw .missingFXRate(currency: f.currency.code, date: date, facilityID: f.id)

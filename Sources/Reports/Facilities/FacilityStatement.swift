@@ -116,10 +116,10 @@ public struct FacilityStatement: Encodable, Sendable, Equatable {
     static let receiptTypes: Set<String> = [EventType.repay.rawValue, EventType.repayInterest.rawValue, EventType.repayPrincipal.rawValue]
 
     /// The statement as of `asOf` (and as known at `knownAt`) from what the store read.
-    public static func build(
-        facility f: Facility, asOf: CivilDate, knownAt: Instant?, figures: FacilityFigures, fxRates: [String: [Step<ExactDecimal>]],
-        schedule: (schedule: Ledger.Schedule, annualRate: ExactDecimal)?, entries: [FacilityEntry], mineralLists: [String: [String]]
-    ) throws(LedgerError) -> FacilityStatement {
+    public static func build(_ books: FacilityBooks, asOf: CivilDate, knownAt: Instant?, mineralLists: [String: [String]]) throws(LedgerError) -> FacilityStatement {
+        let f = books.facility
+        let figures = books.figures
+        let entries = books.entries
         func money(_ minor: Int64, _ currency: Currency = f.currency) -> String { Money(minorUnits: minor, currency: currency).formatted }
         let c = figures.components(f.instrument)
         let named: [(String, Int64)] = [
@@ -129,7 +129,7 @@ public struct FacilityStatement: Encodable, Sendable, Equatable {
         ]
         var rate: ExactDecimal?
         if f.currency.code != "USD" {
-            rate = Accrual.value(of: fxRates[f.currency.code] ?? [], on: asOf)
+            rate = Accrual.value(of: books.fxRates[f.currency.code] ?? [], on: asOf)
             if rate == nil && named.contains(where: { $0.1 != 0 }) {
                 throw .missingFXRate(currency: f.currency.code, date: asOf, facilityID: f.id)
             }
@@ -147,7 +147,7 @@ public struct FacilityStatement: Encodable, Sendable, Equatable {
         }
         let receipts = entries.filter { $0.reverses == nil && $0.reversedBy == nil && receiptTypes.contains($0.eventType ?? "") }
             .map { (date: $0.date, amount: $0.amount) }
-        let section = schedule.map { applied($0.schedule, annualRate: $0.annualRate, terms: f.terms, receipts: receipts, asOf: asOf, currency: f.currency) }
+        let section = books.schedule.map { applied($0.schedule, annualRate: $0.annualRate, terms: f.terms, receipts: receipts, asOf: asOf, currency: f.currency) }
 
         var flags = ExposureReport.flags(figures.position)
         if let section, section.daysPastDue > 0 {
