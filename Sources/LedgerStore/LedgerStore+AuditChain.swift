@@ -67,8 +67,19 @@ extension LedgerStore {
             }
             guard let step else { return SealResult(sealed: total, head: nil, ran: false) }
             total += step.sealed
-            if !step.more { return SealResult(sealed: total, head: step.head, ran: true) }
+            if !step.more {
+                try summarizeEvents()
+                return SealResult(sealed: total, head: step.head, ran: true)
+            }
         }
+    }
+
+    /// Adds the events of the entries committed since the last run to the per-day event sums the
+    /// reports read (`ledger.summarize_events`, migration 0022); the sealer's run ends with it.
+    /// Returns how many entries it passed.
+    @discardableResult
+    public func summarizeEvents() throws -> Int {
+        try connection.transaction { tx in try tx.scalar(Int.self, "SELECT ledger.summarize_events()") ?? 0 }
     }
 
     /// The advisory lock that admits one sealer at a time.
@@ -312,10 +323,14 @@ extension LedgerStore {
             let balances = try Self.balanceMismatches(tx)
             count += balances.count
             problems += balances.first
+            let eventSums = try Self.eventSumMismatches(tx)
+            count += eventSums.count
+            problems += eventSums.first
             return VerifyReport(
                 entries: try tx.scalar(Int.self, "SELECT count(*) FROM ledger.journal_entry") ?? 0,
                 sealsChecked: verifier.checked, linesChecked: verifier.lines, head: head.head?.description, pending: pending,
                 balancesChecked: try tx.scalar(Int.self, "SELECT (SELECT count(*) FROM ledger.balance_month) + (SELECT count(*) FROM ledger.balance_day)") ?? 0,
+                eventSumsChecked: try tx.scalar(Int.self, "SELECT (SELECT count(*) FROM ledger.event_month) + (SELECT count(*) FROM ledger.event_day)") ?? 0,
                 problems: Array(problems.prefix(VerifyReport.problemLimit)), problemCount: count)
         }
     }
@@ -333,6 +348,67 @@ extension LedgerStore {
         else { return (nil, .start) }
         let head = ChainHead(chainSeq: try row.decode(at: 0), entryID: try row.decode(at: 1), sha256: try row.decode(at: 2))
         return (head, ChainPosition(recordedXID: UInt64(try row.decode(Int64.self, at: 3)), entryID: head.entryID))
+    }
+
+    /// Stored event sums (migration 0022) that differ from the sums of their events: per closed
+    /// month (every month whose latest period event is a close, and no other), then per day (the
+    /// entries up to the summary's watermark). The first few, and how many.
+    private static func eventSumMismatches(_ db: Connection) throws -> (first: [VerifyProblem], count: Int) {
+        let closed: SQL = """
+            SELECT month FROM (SELECT DISTINCT ON (month) month, action FROM ledger.period_event ORDER BY month, period_event_id DESC) c
+             WHERE action = 'close'
+            """
+        let monthly: SQL = """
+            SELECT s.facility_id, s.event_type, c.month AS period, s.amount_minor, s.principal_credit_minor
+              FROM (\(closed)) c, LATERAL ledger.event_sums(c.month) s
+            """
+        let daily: SQL = """
+            SELECT ev.facility_id, ev.event_type, e.effective_date AS period, coalesce(sum(ev.amount_minor), 0)::bigint AS amount_minor,
+                   coalesce(sum(p.credit), 0)::bigint AS principal_credit_minor
+              FROM ledger.event_summary_position w, ledger.journal_entry e
+              JOIN ledger.event ev ON ev.entry_id = e.entry_id
+              LEFT JOIN LATERAL (SELECT sum(l.amount_minor) AS credit FROM ledger.journal_line l
+                                  WHERE ev.event_type IN ('repay', 'repay-principal', 'write-off')
+                                    AND l.entry_id = e.entry_id AND l.account = '135000' AND l.side = 'credit') p ON true
+             WHERE (e.recorded_xid, e.entry_id) <= (w.recorded_xid, w.entry_id) AND ev.facility_id IS NOT NULL
+             GROUP BY 1, 2, 3
+            """
+        var problems: [VerifyProblem] = []
+        var count = 0
+        for (recomputed, table, format) in [(monthly, "event_month", "YYYY-MM"), (daily, "event_day", "YYYY-MM-DD")] {
+            let period = table == "event_month" ? "month" : "day"
+            let rows = try db.query(
+                """
+                SELECT r.facility_id, r.event_type, to_char(coalesce(r.period, b.\(unsafeSQL: period)), \(format)), coalesce(f.currency, 'USD'),
+                       b.amount_minor, b.principal_credit_minor, r.amount_minor, r.principal_credit_minor, count(*) OVER (),
+                       b.facility_id, b.event_type
+                  FROM (\(recomputed)) r
+                  FULL JOIN ledger.\(unsafeSQL: table) b ON b.facility_id = r.facility_id AND b.event_type = r.event_type AND b.\(unsafeSQL: period) = r.period
+                  LEFT JOIN ledger.facility f ON f.facility_id = coalesce(r.facility_id, b.facility_id)
+                 WHERE b.amount_minor IS DISTINCT FROM r.amount_minor OR b.principal_credit_minor IS DISTINCT FROM r.principal_credit_minor
+                 ORDER BY 3, coalesce(r.facility_id, b.facility_id), coalesce(r.event_type, b.event_type)
+                 LIMIT \(VerifyReport.problemLimit)
+                """)
+            problems += try eventSumProblems(rows)
+            count += try rows.first.map { try $0.decode(Int.self, at: 8) } ?? 0
+        }
+        return (problems, count)
+    }
+
+    private static func eventSumProblems(_ rows: Rows) throws -> [VerifyProblem] {
+        var problems: [VerifyProblem] = []
+        for row in rows {
+            let currency = try Currency.named(try row.decode(at: 3))
+            func pair(_ amount: Int, _ principal: Int) throws -> String {
+                guard let a = try row.decode(Int64?.self, at: amount), let p = try row.decode(Int64?.self, at: principal) else { return "nothing" }
+                return "amount \(Money(minorUnits: a, currency: currency).formatted), 135000 credits \(Money(minorUnits: p, currency: currency).formatted)"
+            }
+            let facility = try row.decode(String?.self, at: 0) ?? row.decode(String.self, at: 9)
+            let type = try row.decode(String?.self, at: 1) ?? row.decode(String.self, at: 10)
+            let key = "facility \(facility) \(type) \(try row.decode(String.self, at: 2))"
+            problems.append(.eventSumMismatch(key: key, stored: try pair(4, 5), recomputed: try pair(6, 7)))
+        }
+        return problems
     }
 
     /// Stored balances (per month, then per day) that differ from the sum of their lines: the

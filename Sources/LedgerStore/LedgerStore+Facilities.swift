@@ -45,7 +45,12 @@ extension LedgerStore {
     /// given. A facility created later is left out; fields changed later get back the value they
     /// had then (each field's first recorded change after `knownAt` holds it as its old value).
     static func facilities(_ db: Connection, knownAt: Instant?, id: String? = nil) throws -> [Facility] {
-        try db.query(
+        guard let knownAt else {
+            return try db.query(
+                "SELECT \(Self.facilityColumns) FROM ledger.facility WHERE \(id)::text IS NULL OR facility_id = \(id)::text ORDER BY facility_id"
+            ).map(Self.facility)
+        }
+        return try db.query(
             """
             SELECT \(Self.facilityColumns)
               FROM (SELECT (jsonb_populate_record(f, coalesce(

@@ -7,6 +7,7 @@ extension LedgerStore {
     /// nil when no such facility was known then. Cost follows the facility's own entries.
     public func facilityBooks(id: String, asOf: CivilDate, knownAt: Instant?) throws -> FacilityBooks? {
         try connection.transaction(.repeatableRead, readOnly: true) { tx in
+            try Self.noJIT(tx)
             guard let facility = try Self.facilities(tx, knownAt: knownAt, id: id).first else { return nil }
             let schedule = try facility.terms.map { _ in
                 let s = try LedgerStore(connection: tx).schedule(of: facility)

@@ -152,11 +152,13 @@ struct Generate: ParsableCommand {
     }
 }
 
-/// History for the balance queries: N journal lines on `facilities` facilities spread over 24
-/// months, written in bulk with the journal's triggers off (data generation, not a measurement),
-/// the months before November 2026 closed, as a ledger closes its past months, then the day
-/// balances and the closed months' balances rebuilt from the lines (and, with `--seal`, the chain
-/// sealed, so that `verify` holds).
+/// History for the balance queries and the reports: N journal lines on `facilities` facilities
+/// spread over 24 months, each entry with its event row as an event's posting has (a disbursement,
+/// an accrual, an equity call or a guarantee, by its first line's account; the facilities are
+/// direct loans with terms, so that a statement has a schedule), written in bulk with the
+/// journal's triggers off (data generation, not a measurement), the months before November 2026
+/// closed, as a ledger closes its past months, then the day balances and the closed months'
+/// balances rebuilt from the lines (and, with `--seal`, the chain sealed, so that `verify` holds).
 struct LoadHistory: ParsableCommand {
     @Option var conninfo: String
     @Option var lines: Int
@@ -183,6 +185,24 @@ struct LoadHistory: ParsableCommand {
                                             ELSE (ARRAY['101000','101000','101000','921100'])[1 + e.entry_id % 4] END,
                        'FIN-DL', 'H' || (e.entry_id % \(facilities)), CASE n WHEN 1 THEN 'debit' ELSE 'credit' END, 100 + e.entry_id % 100000, 'USD'
                   FROM ledger.journal_entry e, generate_series(1, 2) n
+                 WHERE e.entry_id >= \(firstNew)
+                """)
+            try tx.execute(
+                """
+                INSERT INTO ledger.facility (facility_id, name, counterparty, instrument, authority, executive_order, country, state, naics,
+                    minerals, cohort_fy, currency, obligated_minor, rate, day_count, frequency, amortization, first_payment, maturity, grace_months)
+                SELECT 'H' || f, 'History loan ' || f, 'Obligor ' || (f % 97), 'direct-loan', 'BUILD-9621', 'EO 14241 (2025-03-20)', 'US', 'NV',
+                       '331410', ARRAY['graphite'], 2025, 'USD', 100000000000, 0.05, 'act-360', 'quarterly', 'level-payment',
+                       DATE '2025-03-31', DATE '2034-12-31', 0
+                  FROM generate_series(0, \(facilities - 1)) f
+                ON CONFLICT (facility_id) DO NOTHING
+                """)
+            try tx.execute(
+                """
+                INSERT INTO ledger.event (event_id, entry_id, event_type, facility_id, fund, effective_date, amount_minor, currency)
+                SELECT e.event_key, e.entry_id, (ARRAY['disburse','accrue','equity-call','guarantee-issue'])[1 + e.entry_id % 4],
+                       'H' || (e.entry_id % \(facilities)), 'FIN-DL', e.effective_date, 100 + e.entry_id % 100000, 'USD'
+                  FROM ledger.journal_entry e
                  WHERE e.entry_id >= \(firstNew)
                 """)
             try tx.execute(
@@ -214,7 +234,22 @@ struct LoadHistory: ParsableCommand {
                    SET debit_minor = b.debit_minor + EXCLUDED.debit_minor, credit_minor = b.credit_minor + EXCLUDED.credit_minor
                 """)
         }
-        try db.execute(unsafeSQL: "RESET session_replication_role; ANALYZE ledger.journal_entry; ANALYZE ledger.journal_line; ANALYZE ledger.balance_month; ANALYZE ledger.balance_day")
+        try db.execute(
+            unsafeSQL: "RESET session_replication_role; ANALYZE ledger.journal_entry; ANALYZE ledger.journal_line; ANALYZE ledger.event; ANALYZE ledger.balance_month; ANALYZE ledger.balance_day")
+        // The closed months' event sums, as their close writes them (the triggers were off), and
+        // the per-day ones, as the sealer's run keeps them after every write command; after the
+        // ANALYZE, so that they are planned on the new rows' statistics.
+        try db.transaction { tx in
+            try tx.execute("DELETE FROM ledger.event_month WHERE month < DATE '2026-11-01'")
+            try tx.execute(
+                """
+                INSERT INTO ledger.event_month (facility_id, event_type, month, amount_minor, principal_credit_minor)
+                SELECT s.facility_id, s.event_type, m::date, s.amount_minor, s.principal_credit_minor
+                  FROM generate_series(DATE '2024-12-01', DATE '2026-10-01', interval '1 month') m, LATERAL ledger.event_sums(m::date) s
+                """)
+        }
+        try LedgerStore(connection: db).summarizeEvents()
+        try db.execute(unsafeSQL: "ANALYZE ledger.event_month; ANALYZE ledger.event_day")
         let loaded = elapsedSeconds(since: start)
         let sealStart = DispatchTime.now()
         let sealed = seal ? try LedgerStore(connection: db).sealCommitted().sealed : 0

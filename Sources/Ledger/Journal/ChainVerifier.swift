@@ -15,6 +15,8 @@ public enum VerifyProblem: Hashable, Sendable, CustomStringConvertible {
     case invalidEntry(entryID: Int64, reason: String)
     /// A stored month balance differs from the sum of the lines.
     case balanceMismatch(key: String, stored: String, recomputed: String)
+    /// A closed month's stored event sums differ from the sums of its events.
+    case eventSumMismatch(key: String, stored: String, recomputed: String)
     /// The chain no longer holds a head that was recorded outside the database.
     case headMismatch(expected: String, found: String)
 
@@ -33,6 +35,8 @@ public enum VerifyProblem: Hashable, Sendable, CustomStringConvertible {
         case .invalidEntry(let id, let reason): "entry \(id): \(reason)"
         case .balanceMismatch(let key, let stored, let recomputed):
             "balance \(key): stored \(stored), but the lines sum to \(recomputed)"
+        case .eventSumMismatch(let key, let stored, let recomputed):
+            "event sums \(key): stored \(stored), but the events sum to \(recomputed)"
         case .headMismatch(let expected, let found): "the chain does not hold the recorded head \(expected): found \(found)"
         }
     }
@@ -110,6 +114,8 @@ public struct VerifyReport: Hashable, Sendable {
     public var pending: Int
     /// Stored balances (per day, and per closed month) recomputed from the lines.
     public var balancesChecked: Int
+    /// Stored event sums (per facility, event type and closed month) recomputed from the events.
+    public var eventSumsChecked: Int
     /// Everything found wrong, in the order checked (at most `problemLimit` of them are listed).
     public var problems: [VerifyProblem]
     /// How many problems there were in all.
@@ -118,9 +124,10 @@ public struct VerifyReport: Hashable, Sendable {
     public static let problemLimit = 20
 
     public init(
-        entries: Int, sealsChecked: Int, linesChecked: Int, head: String?, pending: Int, balancesChecked: Int,
+        entries: Int, sealsChecked: Int, linesChecked: Int, head: String?, pending: Int, balancesChecked: Int, eventSumsChecked: Int = 0,
         problems: [VerifyProblem], problemCount: Int
     ) {
+        self.eventSumsChecked = eventSumsChecked
         self.entries = entries
         self.sealsChecked = sealsChecked
         self.linesChecked = linesChecked

@@ -274,10 +274,14 @@ public struct ExposureReport: Encodable, Sendable, Equatable {
 
     /// part / whole with 4 places, half away from zero; "0.0000" when the whole is zero.
     static func share(_ part: USD, of whole: USD) -> String {
-        guard whole.minorUnits != 0, let scaled = try? (Rational(part.minorUnits) * Rational(10_000) / Rational(whole.minorUnits)).roundedHalfAwayFromZero() else {
-            return "0.0000"
-        }
-        return ExactDecimal(significand: Int128(scaled), scale: 4).description
+        guard whole.minorUnits != 0 else { return "0.0000" }
+        // part × 10,000 / whole in 128-bit integers (no overflow for any Int64 amounts), the
+        // remainder deciding the rounding: half away from zero.
+        let numerator = Int128(part.minorUnits) * 10_000
+        let denominator = Int128(whole.minorUnits)
+        var (quotient, remainder) = numerator.quotientAndRemainder(dividingBy: denominator)
+        if 2 * remainder.magnitude >= denominator.magnitude { quotient += (numerator < 0) != (denominator < 0) ? -1 : 1 }
+        return ExactDecimal(significand: quotient, scale: 4).description
     }
 
     /// Federal fiscal year (1 October – 30 September) and period: October 2026 = "FY2027 P01".

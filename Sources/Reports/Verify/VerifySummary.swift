@@ -8,6 +8,7 @@ public struct VerifySummary: Encodable, Sendable, Equatable {
     public var sealsChecked: Int
     public var linesChecked: Int
     public var balancesChecked: Int
+    public var eventSumsChecked: Int
     public var pending: Int
     /// `SEQ:SHA256`, or null while nothing is sealed.
     @NullWhenAbsent public var head: String?
@@ -21,6 +22,7 @@ public struct VerifySummary: Encodable, Sendable, Equatable {
         sealsChecked = report.sealsChecked
         linesChecked = report.linesChecked
         balancesChecked = report.balancesChecked
+        eventSumsChecked = report.eventSumsChecked
         pending = report.pending
         head = report.head
         problemCount = report.problemCount
@@ -33,6 +35,7 @@ public struct VerifySummary: Encodable, Sendable, Equatable {
             Journal:   \(entries) entries, \(linesChecked) lines in sealed entries
             Chain:     \(sealsChecked) seals recomputed\(head.map { "; head \($0)" } ?? "; nothing sealed yet")
             Balances:  \(balancesChecked) stored balances (per day, and per closed month) recomputed from the lines
+            Events:    \(eventSumsChecked) stored event sums (per closed month, and per day) recomputed from the events
             Pending:   \(pending) entries committed after the sealer ran (sealed by the next run)
 
             """
