@@ -52,6 +52,11 @@ INSERT INTO ledger.event_summary_position (recorded_xid, entry_id) VALUES ('0'::
 ALTER TABLE ledger.event_summary_position OWNER TO ledger_owner;
 GRANT SELECT ON ledger.event_summary_position TO ledger_officer, ledger_reporter, ledger_reconciler;
 
+-- (Each entry's 135000 credits are read by its entry id alone, the account and side filtered in
+-- the sum: with the account in the WHERE clause, a planner on stale statistics right after an
+-- import combined the account's index with the key's for every event, and summarizing 30,000
+-- events took 2.9 s instead of 0.2 s.)
+--
 -- Adds the events of the entries committed past the watermark (up to `max_entries` of them in
 -- recording order; all when null) to event_day and moves the watermark; returns how many entries
 -- it passed. Only entries below `chain_bound()` are taken, so no entry still being written is
@@ -81,9 +86,9 @@ BEGIN
         SELECT b.day, ev.facility_id, ev.event_type, coalesce(sum(ev.amount_minor), 0), coalesce(sum(p.credit), 0)
           FROM batch b
           JOIN ledger.event ev ON ev.entry_id = b.entry_id
-          LEFT JOIN LATERAL (SELECT sum(l.amount_minor) AS credit FROM ledger.journal_line l
+          LEFT JOIN LATERAL (SELECT sum(l.amount_minor) FILTER (WHERE l.account = '135000' AND l.side = 'credit') AS credit FROM ledger.journal_line l
                               WHERE ev.event_type IN ('repay', 'repay-principal', 'write-off')
-                                AND l.entry_id = b.entry_id AND l.account = '135000' AND l.side = 'credit') p ON true
+                                AND l.entry_id = b.entry_id) p ON true
          WHERE ev.facility_id IS NOT NULL
          GROUP BY 1, 2, 3
          ORDER BY 1, 2, 3
@@ -111,9 +116,9 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, ledger AS $$
     SELECT ev.facility_id, ev.event_type, coalesce(sum(ev.amount_minor), 0)::bigint, coalesce(sum(p.credit), 0)::bigint
       FROM ledger.journal_entry e
       JOIN ledger.event ev ON ev.entry_id = e.entry_id
-      LEFT JOIN LATERAL (SELECT sum(l.amount_minor) AS credit FROM ledger.journal_line l
+      LEFT JOIN LATERAL (SELECT sum(l.amount_minor) FILTER (WHERE l.account = '135000' AND l.side = 'credit') AS credit FROM ledger.journal_line l
                           WHERE ev.event_type IN ('repay', 'repay-principal', 'write-off')
-                            AND l.entry_id = e.entry_id AND l.account = '135000' AND l.side = 'credit') p ON true
+                            AND l.entry_id = e.entry_id) p ON true
      WHERE e.effective_date >= m AND e.effective_date < (m + interval '1 month')::date AND ev.facility_id IS NOT NULL
      GROUP BY 1, 2
 $$;

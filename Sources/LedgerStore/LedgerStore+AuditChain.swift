@@ -367,9 +367,9 @@ extension LedgerStore {
                    coalesce(sum(p.credit), 0)::bigint AS principal_credit_minor
               FROM ledger.event_summary_position w, ledger.journal_entry e
               JOIN ledger.event ev ON ev.entry_id = e.entry_id
-              LEFT JOIN LATERAL (SELECT sum(l.amount_minor) AS credit FROM ledger.journal_line l
+              LEFT JOIN LATERAL (SELECT sum(l.amount_minor) FILTER (WHERE l.account = '135000' AND l.side = 'credit') AS credit FROM ledger.journal_line l
                                   WHERE ev.event_type IN ('repay', 'repay-principal', 'write-off')
-                                    AND l.entry_id = e.entry_id AND l.account = '135000' AND l.side = 'credit') p ON true
+                                    AND l.entry_id = e.entry_id) p ON true
              WHERE (e.recorded_xid, e.entry_id) <= (w.recorded_xid, w.entry_id) AND ev.facility_id IS NOT NULL
              GROUP BY 1, 2, 3
             """

@@ -113,7 +113,7 @@ extension LedgerStore {
 
     /// The 135000 credits of an event's entry (`e`), read for repayments only.
     static let principalCredits: SQL = """
-        SELECT sum(l.amount_minor) AS credit FROM ledger.journal_line l
-         WHERE ev.event_type IN ('repay', 'repay-principal') AND l.entry_id = e.entry_id AND l.account = '135000' AND l.side = 'credit'
+        SELECT sum(l.amount_minor) FILTER (WHERE l.account = '135000' AND l.side = 'credit') AS credit FROM ledger.journal_line l
+         WHERE ev.event_type IN ('repay', 'repay-principal') AND l.entry_id = e.entry_id
         """
 }
