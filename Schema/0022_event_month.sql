@@ -21,7 +21,8 @@ CREATE TABLE ledger.event_month (
     facility_id text NOT NULL,
     event_type text NOT NULL,
     month date NOT NULL CONSTRAINT event_month_first_day CHECK (month = date_trunc('month', month)::date),
-    -- Σ the events' amounts (a write-off of everything has none: its lines hold the amounts).
+    -- Σ the events' amounts, less those of events reversed (a write-off of everything has none: its
+    -- lines hold the amounts).
     amount_minor bigint NOT NULL,
     -- Σ the 135000 (loans receivable) credits of the events' entries: principal repaid by repay and
     -- repay-principal, written off by write-off (the only events that credit it); 0 for the others.
@@ -51,6 +52,29 @@ CREATE TABLE ledger.event_summary_position (
 INSERT INTO ledger.event_summary_position (recorded_xid, entry_id) VALUES ('0'::xid8, 0);
 ALTER TABLE ledger.event_summary_position OWNER TO ledger_owner;
 GRANT SELECT ON ledger.event_summary_position TO ledger_officer, ledger_reporter, ledger_reconciler;
+
+-- What each entry does to the event sums: an event's entry adds its event (amount, and for a
+-- repayment or write-off the entry's 135000 credits); the entry that reverses it takes the same
+-- away again, on the reversal's own date. So a reversed disbursement no longer counts as
+-- disbursed from the day it was reversed, as its lines no longer count in the balances.
+CREATE VIEW ledger.event_effect AS
+SELECT e.entry_id, e.recorded_xid, e.recorded_at, e.effective_date, ev.facility_id, ev.event_type,
+       ev.amount_minor, p.credit AS principal_credit_minor
+  FROM ledger.journal_entry e
+  JOIN ledger.event ev ON ev.entry_id = e.entry_id
+  LEFT JOIN LATERAL (SELECT sum(l.amount_minor) FILTER (WHERE l.account = '135000' AND l.side = 'credit') AS credit FROM ledger.journal_line l
+                      WHERE ev.event_type IN ('repay', 'repay-principal', 'write-off') AND l.entry_id = e.entry_id) p ON true
+ WHERE ev.facility_id IS NOT NULL
+UNION ALL
+SELECT r.entry_id, r.recorded_xid, r.recorded_at, r.effective_date, ev.facility_id, ev.event_type,
+       -ev.amount_minor, -p.credit
+  FROM ledger.journal_entry r
+  JOIN ledger.event ev ON ev.entry_id = r.reverses
+  LEFT JOIN LATERAL (SELECT sum(l.amount_minor) FILTER (WHERE l.account = '135000' AND l.side = 'credit') AS credit FROM ledger.journal_line l
+                      WHERE ev.event_type IN ('repay', 'repay-principal', 'write-off') AND l.entry_id = r.reverses) p ON true
+ WHERE ev.facility_id IS NOT NULL;
+ALTER VIEW ledger.event_effect OWNER TO ledger_owner;
+GRANT SELECT ON ledger.event_effect TO ledger_officer, ledger_reporter, ledger_reconciler;
 
 -- (Each entry's 135000 credits are read by its entry id alone, the account and side filtered in
 -- the sum: with the account in the WHERE clause, a planner on stale statistics right after an
@@ -83,13 +107,8 @@ BEGIN
          LIMIT max_entries
     ), added AS (
         INSERT INTO ledger.event_day AS d (day, facility_id, event_type, amount_minor, principal_credit_minor)
-        SELECT b.day, ev.facility_id, ev.event_type, coalesce(sum(ev.amount_minor), 0), coalesce(sum(p.credit), 0)
-          FROM batch b
-          JOIN ledger.event ev ON ev.entry_id = b.entry_id
-          LEFT JOIN LATERAL (SELECT sum(l.amount_minor) FILTER (WHERE l.account = '135000' AND l.side = 'credit') AS credit FROM ledger.journal_line l
-                              WHERE ev.event_type IN ('repay', 'repay-principal', 'write-off')
-                                AND l.entry_id = b.entry_id) p ON true
-         WHERE ev.facility_id IS NOT NULL
+        SELECT x.effective_date, x.facility_id, x.event_type, coalesce(sum(x.amount_minor), 0), coalesce(sum(x.principal_credit_minor), 0)
+          FROM batch b JOIN ledger.event_effect x ON x.entry_id = b.entry_id
          GROUP BY 1, 2, 3
          ORDER BY 1, 2, 3
         ON CONFLICT (day, facility_id, event_type) DO UPDATE
@@ -113,13 +132,9 @@ GRANT EXECUTE ON FUNCTION ledger.summarize_events(integer) TO ledger_officer, le
 CREATE FUNCTION ledger.event_sums(m date)
 RETURNS TABLE (facility_id text, event_type text, amount_minor bigint, principal_credit_minor bigint)
 LANGUAGE sql STABLE SET search_path = pg_catalog, ledger AS $$
-    SELECT ev.facility_id, ev.event_type, coalesce(sum(ev.amount_minor), 0)::bigint, coalesce(sum(p.credit), 0)::bigint
-      FROM ledger.journal_entry e
-      JOIN ledger.event ev ON ev.entry_id = e.entry_id
-      LEFT JOIN LATERAL (SELECT sum(l.amount_minor) FILTER (WHERE l.account = '135000' AND l.side = 'credit') AS credit FROM ledger.journal_line l
-                          WHERE ev.event_type IN ('repay', 'repay-principal', 'write-off')
-                            AND l.entry_id = e.entry_id) p ON true
-     WHERE e.effective_date >= m AND e.effective_date < (m + interval '1 month')::date AND ev.facility_id IS NOT NULL
+    SELECT x.facility_id, x.event_type, coalesce(sum(x.amount_minor), 0)::bigint, coalesce(sum(x.principal_credit_minor), 0)::bigint
+      FROM ledger.event_effect x
+     WHERE x.effective_date >= m AND x.effective_date < (m + interval '1 month')::date
      GROUP BY 1, 2
 $$;
 ALTER FUNCTION ledger.event_sums(date) OWNER TO ledger_owner;

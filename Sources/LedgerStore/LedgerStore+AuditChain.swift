@@ -363,14 +363,10 @@ extension LedgerStore {
               FROM (\(closed)) c, LATERAL ledger.event_sums(c.month) s
             """
         let daily: SQL = """
-            SELECT ev.facility_id, ev.event_type, e.effective_date AS period, coalesce(sum(ev.amount_minor), 0)::bigint AS amount_minor,
-                   coalesce(sum(p.credit), 0)::bigint AS principal_credit_minor
-              FROM ledger.event_summary_position w, ledger.journal_entry e
-              JOIN ledger.event ev ON ev.entry_id = e.entry_id
-              LEFT JOIN LATERAL (SELECT sum(l.amount_minor) FILTER (WHERE l.account = '135000' AND l.side = 'credit') AS credit FROM ledger.journal_line l
-                                  WHERE ev.event_type IN ('repay', 'repay-principal', 'write-off')
-                                    AND l.entry_id = e.entry_id) p ON true
-             WHERE (e.recorded_xid, e.entry_id) <= (w.recorded_xid, w.entry_id) AND ev.facility_id IS NOT NULL
+            SELECT x.facility_id, x.event_type, x.effective_date AS period, coalesce(sum(x.amount_minor), 0)::bigint AS amount_minor,
+                   coalesce(sum(x.principal_credit_minor), 0)::bigint AS principal_credit_minor
+              FROM ledger.event_summary_position w, ledger.event_effect x
+             WHERE (x.recorded_xid, x.entry_id) <= (w.recorded_xid, w.entry_id)
              GROUP BY 1, 2, 3
             """
         var problems: [VerifyProblem] = []

@@ -663,13 +663,20 @@ final class EventContext {
         try readPositions(facilityID)[facilityID] ?? FacilityPosition()
     }
 
-    /// Positions from event sums and account balances: of one facility, or (nil) of every one.
+    /// Positions from event sums (less the events reversed) and account balances: of one facility,
+    /// or (nil) of every one.
     func readPositions(_ facilityID: String?) throws -> [String: FacilityPosition] {
         var positions: [String: FacilityPosition] = [:]
         for row in try tx.query(
             """
             SELECT facility_id, event_type, sum(amount_minor)::bigint FROM ledger.event
              WHERE facility_id IS NOT NULL AND amount_minor IS NOT NULL AND (\(facilityID)::text IS NULL OR facility_id = \(facilityID)::text)
+             GROUP BY 1, 2
+            UNION ALL
+            SELECT ev.facility_id, ev.event_type, -sum(ev.amount_minor)::bigint
+              FROM ledger.journal_entry r JOIN ledger.event ev ON ev.entry_id = r.reverses
+             WHERE r.reverses IS NOT NULL AND ev.facility_id IS NOT NULL AND ev.amount_minor IS NOT NULL
+               AND (\(facilityID)::text IS NULL OR ev.facility_id = \(facilityID)::text)
              GROUP BY 1, 2
             """)
         {

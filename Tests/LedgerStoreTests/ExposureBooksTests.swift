@@ -1,7 +1,8 @@
 // Proves the figures the reports read (event sums from closed months' summaries plus the events of
 // other months, minus what was recorded later) equal sums straight from the events, at many dates
-// and known-at times, with months closed, reopened, posted into and closed again; and that
-// `verify` names a stored event sum that was altered.
+// and known-at times, with months closed, reopened, posted into and closed again and events
+// reversed; that a reversed disbursement can be disbursed again; and that `verify` names a stored
+// event sum that was altered.
 import Dates
 import Ledger
 import LedgerStore
@@ -9,18 +10,32 @@ import Postgres
 import Testing
 
 @Suite struct ExposureBooksTests {
-    /// "FACILITY obligated/deobligated/disbursed/repaid" straight from the events and their lines.
+    /// "FACILITY obligated/deobligated/disbursed/repaid" straight from the events and their lines:
+    /// each event counts from its date, and counts no more from the date of the entry reversing it.
     static func fromTheEvents(_ db: Connection, asOf: CivilDate, knownAt: Instant?) throws -> [String] {
         try db.query(
             """
-            SELECT ev.facility_id,
-                   coalesce(sum(ev.amount_minor) FILTER (WHERE ev.event_type = 'obligate'), 0),
-                   coalesce(sum(ev.amount_minor) FILTER (WHERE ev.event_type = 'deobligate'), 0),
-                   coalesce(sum(ev.amount_minor) FILTER (WHERE ev.event_type IN ('disburse', 'equity-call', 'purchase')), 0),
-                   coalesce(sum((SELECT sum(l.amount_minor) FROM ledger.journal_line l WHERE l.entry_id = ev.entry_id AND l.account = '135000' AND l.side = 'credit'))
-                            FILTER (WHERE ev.event_type IN ('repay', 'repay-principal')), 0)
-              FROM ledger.event ev JOIN ledger.journal_entry e ON e.entry_id = ev.entry_id
-             WHERE ev.facility_id IS NOT NULL AND ev.effective_date <= \(asOf) AND (\(knownAt)::timestamptz IS NULL OR e.recorded_at <= \(knownAt)::timestamptz)
+            WITH counted AS (
+                SELECT ev.facility_id, ev.event_type, ev.entry_id, 1 AS sign
+                  FROM ledger.event ev JOIN ledger.journal_entry e ON e.entry_id = ev.entry_id
+                 WHERE e.effective_date <= \(asOf) AND (\(knownAt)::timestamptz IS NULL OR e.recorded_at <= \(knownAt)::timestamptz)
+                UNION ALL
+                SELECT ev.facility_id, ev.event_type, ev.entry_id, -1
+                  FROM ledger.journal_entry r JOIN ledger.event ev ON ev.entry_id = r.reverses
+                 WHERE r.effective_date <= \(asOf) AND (\(knownAt)::timestamptz IS NULL OR r.recorded_at <= \(knownAt)::timestamptz)
+            ), amounts AS (
+                SELECT c.facility_id, c.event_type, c.sign * ev.amount_minor AS amount,
+                       c.sign * (SELECT coalesce(sum(l.amount_minor), 0) FROM ledger.journal_line l
+                                  WHERE l.entry_id = c.entry_id AND l.account = '135000' AND l.side = 'credit') AS credit
+                  FROM counted c JOIN ledger.event ev ON ev.entry_id = c.entry_id
+                 WHERE c.facility_id IS NOT NULL
+            )
+            SELECT facility_id,
+                   coalesce(sum(amount) FILTER (WHERE event_type = 'obligate'), 0)::bigint,
+                   coalesce(sum(amount) FILTER (WHERE event_type = 'deobligate'), 0)::bigint,
+                   coalesce(sum(amount) FILTER (WHERE event_type IN ('disburse', 'equity-call', 'purchase')), 0)::bigint,
+                   coalesce(sum(credit) FILTER (WHERE event_type IN ('repay', 'repay-principal')), 0)::bigint
+              FROM amounts
              GROUP BY 1 ORDER BY 1
             """
         ).map { "\(try $0.decode(String.self, at: 0)) \(try $0.decode(Int64.self, at: 1))/\(try $0.decode(Int64.self, at: 2))/\(try $0.decode(Int64.self, at: 3))/\(try $0.decode(Int64.self, at: 4))" }
@@ -38,6 +53,21 @@ import Testing
         defer { _ = try? db.execute("SELECT pg_sleep(0.002)") }
         // Apart by a few milliseconds from the writes before and after it.
         return try #require(try db.scalar(Instant.self, "SELECT clock_timestamp() FROM pg_sleep(0.002)"))
+    }
+
+    @Test func aReversedDisbursementIsUndisbursedAgain() throws {
+        try withFundedLedger { store in
+            try store.record([("", ev("o", "2026-10-02", "GRNT", .obligate, 100_000)), ("", ev("d", "2026-10-03", "GRNT", .disburse, 100_000))], file: "t")
+            #expect(throws: LedgerError.self) { try store.record(ev("d-again", "2026-10-05", "GRNT", .disburse, 100_000)) }
+            let id = try #require(try store.connection.scalar(Int64.self, "SELECT entry_id FROM ledger.event WHERE event_id = 'd'"))
+            try store.reverse(entryID: id, effectiveDate: D("2026-10-04"), reason: "paid to the wrong account")
+            // The corrected disbursement fits the obligation again, and the reports agree.
+            #expect(try store.record(ev("d-again", "2026-10-05", "GRNT", .disburse, 100_000)).status == .created)
+            let books = try store.exposureBooks(on: [D("2026-10-03"), D("2026-10-04"), D("2026-10-05")], knownAt: nil)
+            #expect(books.figures[D("2026-10-03")]?["GRNT"]?.position.disbursed == 100_000)
+            #expect(books.figures[D("2026-10-04")]?["GRNT"]?.position.disbursed == 0)
+            #expect(books.figures[D("2026-10-05")]?["GRNT"]?.position.undisbursed == 0)
+        }
     }
 
     @Test func eventSumsEqualTheEventsAtEveryDateAsKnownAtEveryTime() throws {
@@ -71,6 +101,12 @@ import Testing
             instants.append(try Self.now(db))
             try store.closePeriod(YearMonth("2026-10")!)
             try record([ev("r2", "2026-12-28", "LOAN", .repay, 500_000), ev("wo", "2026-12-29", "LOAN", .writeOff, 100_000)])
+            // A purchase and a repayment reversed later: they count up to the reversals' dates.
+            for (key, date) in [("p1", "2026-12-30"), ("r2", "2026-12-30")] {
+                let id = try #require(try db.scalar(Int64.self, "SELECT entry_id FROM ledger.event WHERE event_id = \(key)"))
+                try store.reverse(entryID: id, effectiveDate: D(date), reason: "test")
+                instants.append(try Self.now(db))
+            }
             // November reopened and left open: its events are read one by one again.
             try store.reopenPeriod(YearMonth("2026-11")!, reason: "review")
             try record([ev("d3", "2026-11-30", "GRNT", .disburse, 250_000)])
