@@ -6,8 +6,7 @@ extension LedgerStore {
     /// The books as of each of `dates` and as known at `knownAt` (nil: everything recorded), read
     /// in one repeatable-read snapshot so that the dates agree with each other.
     ///
-    /// Cost: the balances follow facilities × accounts (closed months come from month rows);
-    /// the event sums read the facility events dated up to each date.
+    /// Cost follows facilities and dates, not history (see `figures`).
     public func exposureBooks(on dates: [CivilDate], knownAt: Instant?) throws -> ExposureBooks {
         try connection.transaction(.repeatableRead, readOnly: true) { tx in
             try Self.noJIT(tx)
@@ -50,7 +49,7 @@ extension LedgerStore {
         for row in try db.query(
             """
             WITH p AS (
-                SELECT \(asOf)::date AS as_of, date_trunc('month', \(asOf)::date + 1)::date AS month_start, \(knownAt)::timestamptz AS known_at
+                SELECT \(asOf)::date AS as_of, date_trunc('month', \(asOf)::date + 1)::date AS month_start
             ),
             -- Months whose latest period event is a close, wholly on or before the date: summarized.
             closed AS MATERIALIZED (
@@ -109,5 +108,4 @@ extension LedgerStore {
     static func noJIT(_ tx: Connection) throws {
         try tx.execute("SET LOCAL jit = off")
     }
-
 }
