@@ -54,7 +54,9 @@ let package = Package(
         .target(
             name: "Reports", dependencies: ["Ledger", .product(name: "Mustache", package: "swift-mustache")],
             resources: [.embedInCode("Templates")], swiftSettings: swiftSettings),
-        .target(name: "Reconciliation", dependencies: ["Ledger"], swiftSettings: swiftSettings),
+        .target(
+            name: "Reconciliation", dependencies: ["Ledger", "Dates"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "dfc-ledger",
             dependencies: [
@@ -77,7 +79,7 @@ let package = Package(
         .testTarget(
             name: "LedgerStoreTests", dependencies: ["LedgerStore", "Postgres", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"], swiftSettings: swiftSettings),
-        .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Ledger", "Dates"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["Postgres", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

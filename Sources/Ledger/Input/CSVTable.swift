@@ -16,9 +16,10 @@ public struct CSVTable: Sendable {
     public let records: [Record]
     private let index: [String: Int]
 
-    /// Parses `bytes`; `required` columns must be present, `optional` ones may be; no others.
-    public init(_ bytes: [UInt8], file: String, required: [String], optional: [String] = []) throws(InputError) {
-        let reader = try CSVReader(bytes, file: file, required: required, optional: optional)
+    /// Parses `bytes`; `required` columns must be present, `optional` ones may be; no others,
+    /// unless `ignoringOtherColumns` (a bank's export with columns this file does not use).
+    public init(_ bytes: [UInt8], file: String, required: [String], optional: [String] = [], ignoringOtherColumns: Bool = false) throws(InputError) {
+        let reader = try CSVReader(bytes, file: file, required: required, optional: optional, ignoringOtherColumns: ignoringOtherColumns)
         var records: [Record] = []
         do {
             try reader.forEachRecord { record, _ in
@@ -56,7 +57,7 @@ public struct CSVReader: Sendable {
     /// Where the first record starts: its byte offset and its row.
     let start: (offset: Int, row: Int)
 
-    public init(_ input: [UInt8], file: String, required: [String], optional: [String] = []) throws(InputError) {
+    public init(_ input: [UInt8], file: String, required: [String], optional: [String] = [], ignoringOtherColumns: Bool = false) throws(InputError) {
         self.file = file
         bytes = input
         let bom = input.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
@@ -73,7 +74,7 @@ public struct CSVReader: Sendable {
             let name = raw.trimmingSpaces
             guard !name.isEmpty else { throw InputError(file: file, location: "row 1", field: "column \(i + 1)", value: raw, reason: "a column has no name") }
             guard index[name] == nil else { throw InputError(file: file, location: "row 1", field: name, value: raw, reason: "the column appears twice") }
-            guard required.contains(name) || optional.contains(name) else {
+            guard required.contains(name) || optional.contains(name) || ignoringOtherColumns else {
                 throw InputError(file: file, location: "row 1", field: name, value: raw, reason: "not a column of this file (expected: \((required + optional).joined(separator: ", ")))")
             }
             index[name] = i

@@ -61,6 +61,9 @@ public enum AuditChain {
 
     private static func counted(_ text: String) -> String { "\(text.utf8.count):\(text)" }
 
+    /// Lowercase hex SHA-256 of any bytes (a statement file's, say), as seals are written.
+    public static func sha256Hex(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
+
     private static func hex(_ digest: SHA256.Digest) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
