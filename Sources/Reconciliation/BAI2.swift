@@ -151,15 +151,7 @@ public enum BAI2 {
                 physical += group.physical
                 groups += 1
             }
-            let trailer = try next("99", after: "file trailer")
-            physical += trailer.physical
-            try check(trailer, 0, "file control total", total)
-            guard try count(trailer, 1, "number of groups") == groups else {
-                throw fail(trailer, "number of groups", field(trailer, 1, ""), "the file holds \(groups) group\(groups == 1 ? "" : "s")")
-            }
-            guard try count(trailer, 2, "number of records") == physical else {
-                throw fail(trailer, "number of records", field(trailer, 2, ""), "the file holds \(physical) records")
-            }
+            try trailer("99", of: "file", total: total, parts: ("group", groups), physical: physical)
             if index < records.count { throw fail(records[index], "record type", records[index].type, "a record after the file trailer") }
             return statements
         }
@@ -179,15 +171,7 @@ public enum BAI2 {
                 physical += account.physical
                 accounts += 1
             }
-            let trailer = try next("98", after: "group trailer")
-            physical += trailer.physical
-            try check(trailer, 0, "group control total", total)
-            guard try count(trailer, 1, "number of accounts") == accounts else {
-                throw fail(trailer, "number of accounts", field(trailer, 1, ""), "the group holds \(accounts) account\(accounts == 1 ? "" : "s")")
-            }
-            guard try count(trailer, 2, "number of records") == physical else {
-                throw fail(trailer, "number of records", field(trailer, 2, ""), "the group holds \(physical) records")
-            }
+            physical += try trailer("98", of: "group", total: total, parts: ("account", accounts), physical: physical)
             return (statements, total, physical)
         }
 
@@ -238,12 +222,7 @@ public enum BAI2 {
                         date: date, amount: code < 400 ? value : -value, reference: customerReference.isEmpty ? bankReference : customerReference,
                         description: text, bankReference: bankReference, location: "line \(detail.line)"))
             }
-            let trailer = try next("49", after: "account trailer")
-            physical += trailer.physical
-            try check(trailer, 0, "account control total", total)
-            guard try count(trailer, 1, "number of records") == physical else {
-                throw fail(trailer, "number of records", field(trailer, 1, ""), "the account holds \(physical) records (03, 16, 88 and 49)")
-            }
+            physical += try trailer("49", of: "account", total: total, parts: nil, physical: physical)
             let statement = Statement(
                 id: "bai2-\(fileID)-\(number)-\(asOf)", format: .bai2, bankAccount: number, currency: currency, opening: opening, closing: closing,
                 items: items, sha256: sha256)
@@ -257,12 +236,30 @@ public enum BAI2 {
             return sum
         }
 
-        /// A trailer's control total must be the sum of the amounts it covers.
-        func check(_ trailer: Record, _ i: Int, _ name: String, _ expected: Int64) throws(InputError) {
-            let stated = try amount(trailer, i, name, signed: true)
-            guard stated == expected else {
-                throw fail(trailer, name, field(trailer, i, name), "the amounts it covers sum to \(expected) (minor units): the control total does not tie")
+        /// Reads the trailer of a file (99), group (98) or account (49) and checks it: its control
+        /// total is the sum of the amounts it covers, it counts the groups or accounts inside
+        /// (`parts`), and the physical records from its header to itself. Returns its own records.
+        @discardableResult
+        mutating func trailer(_ type: String, of what: String, total: Int64, parts: (name: String, count: Int)?, physical before: Int) throws(InputError) -> Int {
+            let trailer = try next(type, after: "\(what) trailer")
+            let name = "\(what) control total"
+            guard try amount(trailer, 0, name, signed: true) == total else {
+                throw fail(trailer, name, field(trailer, 0, name), "the amounts it covers sum to \(total) (minor units): the control total does not tie")
             }
+            var i = 1
+            if let parts {
+                guard try count(trailer, i, "number of \(parts.name)s") == parts.count else {
+                    throw fail(trailer, "number of \(parts.name)s", field(trailer, i, ""), "the \(what) holds \(parts.count) \(parts.name)\(parts.count == 1 ? "" : "s")")
+                }
+                i += 1
+            }
+            let physical = before + trailer.physical
+            guard try count(trailer, i, "number of records") == physical else {
+                throw fail(
+                    trailer, "number of records", field(trailer, i, ""),
+                    "the \(what) holds \(physical) records" + (type == "49" ? " (03, 16, 88 and 49)" : ""))
+            }
+            return trailer.physical
         }
     }
 }
