@@ -21,7 +21,7 @@ public enum BAI2 {
         var physical: Int
     }
 
-    public static func read(_ bytes: [UInt8], file: String) throws(InputError) -> [Statement] {
+    public static func read(_ bytes: [UInt8], file: String) throws(InputError) -> [BankStatement] {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw InputError(file: file, field: "file", value: "", reason: "not valid UTF-8 (BAI2 is ASCII)")
         }
@@ -136,11 +136,11 @@ public enum BAI2 {
             }
         }
 
-        mutating func file(sha256: String) throws(InputError) -> [Statement] {
+        mutating func file(sha256: String) throws(InputError) -> [BankStatement] {
             let header = try next("01", after: "file header")
             let fileID = field(header, 4, "file identification number")
             guard !fileID.isEmpty else { throw fail(header, "file identification number", "", "the file header names no file id") }
-            var statements: [Statement] = []
+            var statements: [BankStatement] = []
             var groups = 0
             var total: Int64 = 0
             var physical = header.physical
@@ -156,11 +156,11 @@ public enum BAI2 {
             return statements
         }
 
-        mutating func group(fileID: String, sha256: String) throws(InputError) -> (statements: [Statement], total: Int64, physical: Int) {
+        mutating func group(fileID: String, sha256: String) throws(InputError) -> (statements: [BankStatement], total: Int64, physical: Int) {
             let header = try next("02", after: "group header")
             let asOf = try date(header, 3, "as-of date")
             let groupCurrency = field(header, 5, "currency code")
-            var statements: [Statement] = []
+            var statements: [BankStatement] = []
             var total: Int64 = 0
             var physical = header.physical
             var accounts = 0
@@ -175,7 +175,7 @@ public enum BAI2 {
             return (statements, total, physical)
         }
 
-        mutating func account(fileID: String, asOf: CivilDate, groupCurrency: String, sha256: String) throws(InputError) -> (statement: Statement, total: Int64, physical: Int) {
+        mutating func account(fileID: String, asOf: CivilDate, groupCurrency: String, sha256: String) throws(InputError) -> (statement: BankStatement, total: Int64, physical: Int) {
             let identifier = try next("03", after: "account identifier")
             let number = field(identifier, 0, "customer account number")
             guard !number.isEmpty else { throw fail(identifier, "customer account number", "", "the account has no number") }
@@ -199,7 +199,7 @@ public enum BAI2 {
             guard let opening, let closing else {
                 throw fail(identifier, "summaries", "", "the account needs its opening ledger (010) and closing ledger (015) balances")
             }
-            var items: [Statement.Item] = []
+            var items: [BankStatement.Item] = []
             var physical = identifier.physical
             while index < records.count, records[index].type == "16" {
                 let detail = records[index]
@@ -218,12 +218,12 @@ public enum BAI2 {
                 let customerReference = field(detail, 4 + extra, "customer reference")
                 let text = 5 + extra < detail.fields.count ? detail.fields[(5 + extra)...].joined(separator: ",").trimmingSpaces : ""
                 items.append(
-                    Statement.Item(
+                    BankStatement.Item(
                         date: date, amount: code < 400 ? value : -value, reference: customerReference.isEmpty ? bankReference : customerReference,
                         description: text, bankReference: bankReference, location: "line \(detail.line)"))
             }
             physical += try trailer("49", of: "account", total: total, parts: nil, physical: physical)
-            let statement = Statement(
+            let statement = BankStatement(
                 id: "bai2-\(fileID)-\(number)-\(asOf)", format: .bai2, bankAccount: number, currency: currency, opening: opening, closing: closing,
                 items: items, sha256: sha256)
             try statement.checkRollForward(file: "\(file), account \(number)")

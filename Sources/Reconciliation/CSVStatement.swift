@@ -65,7 +65,7 @@ public enum CSVStatement {
     /// balance; opening + Σ items = closing. `currency` gives the amounts' digits.
     public static func read(
         _ bytes: [UInt8], file: String, layout: Layout = .standard, currency: Currency = .usd, opening: Int64? = nil, closing: Int64? = nil
-    ) throws(InputError) -> Statement {
+    ) throws(InputError) -> BankStatement {
         let optional = layout.balance.map { [$0] } ?? []
         let table = try CSVTable(bytes, file: file, required: layout.required, optional: optional, ignoringOtherColumns: layout != .standard)
         let hasBalance = layout.balance.map(table.hasColumn) ?? false
@@ -75,7 +75,7 @@ public enum CSVStatement {
         if !hasBalance && (opening == nil || closing == nil) {
             throw InputError(file: file, field: "balance", value: "", reason: "no balance column: give the opening and closing balances (--opening, --closing)")
         }
-        var items: [Statement.Item] = []
+        var items: [BankStatement.Item] = []
         var balances: [Int64] = []
         for record in table.records {
             let location = "row \(record.row)"
@@ -107,7 +107,7 @@ public enum CSVStatement {
                 }
             }
             if hasBalance, let column = layout.balance { balances.append(try money(column)!) }
-            items.append(Statement.Item(date: date, amount: amount, reference: field(layout.reference), description: field(layout.description), location: location))
+            items.append(BankStatement.Item(date: date, amount: amount, reference: field(layout.reference), description: field(layout.description), location: location))
         }
         guard !items.isEmpty else { throw InputError(file: file, field: "rows", value: "", reason: "the statement has no items") }
         var statementOpening = opening ?? 0
@@ -130,7 +130,7 @@ public enum CSVStatement {
             }
         }
         let sha = AuditChain.sha256Hex(bytes)
-        let statement = Statement(
+        let statement = BankStatement(
             id: "csv-" + sha.prefix(16), format: .csv, bankAccount: "", currency: currency, opening: statementOpening, closing: statementClosing,
             items: items, sha256: sha)
         try statement.checkRollForward(file: file)

@@ -16,7 +16,7 @@ import Ledger
 /// A DOCTYPE or an entity declaration is refused before parsing, never resolved (an XXE or
 /// "billion laughs" file is bad input).
 public enum Camt053 {
-    public static func read(_ bytes: [UInt8], file: String) throws(InputError) -> [Statement] {
+    public static func read(_ bytes: [UInt8], file: String) throws(InputError) -> [BankStatement] {
         if let declaration = forbiddenDeclaration(bytes) {
             throw InputError(file: file, field: "XML", value: declaration, reason: "a DOCTYPE or entity declaration is refused: a statement never needs one, and resolving it could read files or exhaust memory")
         }
@@ -58,7 +58,7 @@ public enum Camt053 {
     final class Collector: NSObject, XMLParserDelegate {
         let file: String
         let sha256: String
-        var statements: [Statement] = []
+        var statements: [BankStatement] = []
         var error: InputError?
 
         var path: [String] = []
@@ -180,8 +180,8 @@ public enum Camt053 {
         }
 
         /// The statement, its amounts in minor units, or nil after recording why not.
-        func finish(_ s: Current, _ parser: XMLParser) -> Statement? {
-            func reject(_ field: String, _ value: String, _ reason: String) -> Statement? {
+        func finish(_ s: Current, _ parser: XMLParser) -> BankStatement? {
+            func reject(_ field: String, _ value: String, _ reason: String) -> BankStatement? {
                 if error == nil { error = InputError(file: file, location: "line \(s.line)", field: field, value: value, reason: reason) }
                 return nil
             }
@@ -212,7 +212,7 @@ public enum Camt053 {
             guard let opening = balance("OPBD"), let closing = balance("CLBD") else {
                 return error == nil ? reject("Bal", "", "the statement needs its OPBD (opening booked) and CLBD (closing booked) balances") : nil
             }
-            var items: [Statement.Item] = []
+            var items: [BankStatement.Item] = []
             for e in s.entries {
                 guard let amount = money(e.amount, e.currency, e.indicator, "Ntry/Amt", line: e.line) else { return nil }
                 let dateText = e.bookingDate.isEmpty ? e.valueDate : e.bookingDate
@@ -231,7 +231,7 @@ public enum Camt053 {
                         guard !overflow else { return reject("NtryDtls/TxDtls", e.amount, "the batch's amounts overflow 64-bit minor units") }
                         sum = next
                         items.append(
-                            Statement.Item(date: date, amount: part, reference: t.endToEnd.isEmpty ? fallback : t.endToEnd, description: e.info, bankReference: fallback, location: "line \(e.line)"))
+                            BankStatement.Item(date: date, amount: part, reference: t.endToEnd.isEmpty ? fallback : t.endToEnd, description: e.info, bankReference: fallback, location: "line \(e.line)"))
                     }
                     guard sum == amount else {
                         if error == nil { error = InputError(file: file, location: "line \(e.line)", field: "NtryDtls/TxDtls", value: e.amount, reason: "the batch's transactions add up to \(Money(minorUnits: sum, currency: currency).formatted), not the entry's amount") }
@@ -240,10 +240,10 @@ public enum Camt053 {
                 } else {
                     let endToEnd = e.transactions.first?.endToEnd ?? ""
                     items.append(
-                        Statement.Item(date: date, amount: amount, reference: endToEnd.isEmpty || endToEnd == "NOTPROVIDED" ? fallback : endToEnd, description: e.info, bankReference: fallback, location: "line \(e.line)"))
+                        BankStatement.Item(date: date, amount: amount, reference: endToEnd.isEmpty || endToEnd == "NOTPROVIDED" ? fallback : endToEnd, description: e.info, bankReference: fallback, location: "line \(e.line)"))
                 }
             }
-            return Statement(id: s.id, format: .camt053, bankAccount: s.account, currency: currency, opening: opening, closing: closing, items: items, sha256: sha256)
+            return BankStatement(id: s.id, format: .camt053, bankAccount: s.account, currency: currency, opening: opening, closing: closing, items: items, sha256: sha256)
         }
     }
 }

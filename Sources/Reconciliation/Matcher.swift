@@ -1,23 +1,7 @@
 import Dates
+import Ledger
 
-/// One entry's net effect on the reconciled account, fund and currency (DESIGN.md §5): a `repay`
-/// is one receipt. Signed from the account's view, as statement items are.
-public struct LedgerMovement: Sendable, Equatable {
-    public var entryID: Int64
-    public var date: CivilDate
-    public var amount: Int64
-    /// The event's reference, else its event id.
-    public var reference: String
-
-    public init(entryID: Int64, date: CivilDate, amount: Int64, reference: String) {
-        self.entryID = entryID
-        self.date = date
-        self.amount = amount
-        self.reference = reference
-    }
-}
-
-/// Statement items matched to ledger movements (issue 18), deterministically, in three passes:
+/// BankStatement items matched to ledger movements (issue 18), deterministically, in three passes:
 ///
 /// 1. `reference`: the same reference and the exact amount.
 /// 2. `amount`: the exact amount and the only candidate within `windowDays` of the item's date,
@@ -63,7 +47,7 @@ public struct Matching: Sendable, Equatable {
 
     public var reconciled: Bool { unmatchedItems.isEmpty && unmatchedMovements.isEmpty }
 
-    public static func match(_ items: [Statement.Item], _ movements: [LedgerMovement], windowDays: Int = 3) -> Matching {
+    public static func match(_ items: [BankStatement.Item], _ movements: [LedgerMovement], windowDays: Int = 3) -> Matching {
         var itemOpen = [Bool](repeating: true, count: items.count)
         var movementOpen = [Bool](repeating: true, count: movements.count)
         var matched: [Match] = []

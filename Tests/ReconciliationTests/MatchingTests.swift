@@ -8,8 +8,8 @@ import Testing
 
 @Suite struct MatchingTests {
     static func day(_ d: Int) -> CivilDate { CivilDate(year: 2026, month: 11, day: d)! }
-    static func item(_ d: Int, _ amount: Int64, _ reference: String) -> Statement.Item {
-        Statement.Item(date: day(d), amount: amount, reference: reference, description: "", location: "row \(d)")
+    static func item(_ d: Int, _ amount: Int64, _ reference: String) -> BankStatement.Item {
+        BankStatement.Item(date: day(d), amount: amount, reference: reference, description: "", location: "row \(d)")
     }
     static func move(_ id: Int64, _ d: Int, _ amount: Int64, _ reference: String) -> LedgerMovement {
         LedgerMovement(entryID: id, date: day(d), amount: amount, reference: reference)
@@ -74,7 +74,7 @@ import Testing
 
     @Test func aHundredThousandItemsMatchInNLogN() {
         let n = 100_000
-        var items: [Statement.Item] = []
+        var items: [BankStatement.Item] = []
         var movements: [LedgerMovement] = []
         for k in 0..<n {
             let d = 1 + k % 28

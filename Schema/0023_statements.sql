@@ -1,0 +1,70 @@
+-- Bank and Treasury statements and their matches to the journal (issue 18). Append-only like the
+-- journal: a statement, its items and every match are kept as recorded, with who and when;
+-- nothing is updated or deleted. The reconciler role stores them; it cannot post.
+
+CREATE TABLE ledger.bank_statement (
+    statement_id text PRIMARY KEY CONSTRAINT bank_statement_id_length CHECK (length(statement_id) BETWEEN 1 AND 200),
+    format text NOT NULL CONSTRAINT bank_statement_format_known CHECK (format IN ('csv', 'bai2', 'camt.053')),
+    bank_account text NOT NULL,
+    -- The ledger account, fund and currency the statement is reconciled to (101000 per fund).
+    account text NOT NULL REFERENCES ledger.account,
+    fund text NOT NULL REFERENCES ledger.fund,
+    currency text NOT NULL CONSTRAINT bank_statement_currency_format CHECK (currency ~ '^[A-Z]{3}$'),
+    opening_minor bigint NOT NULL,
+    closing_minor bigint NOT NULL,
+    first_day date,
+    last_day date,
+    -- The file's SHA-256: the same id with another digest is another file claiming this statement.
+    sha256 text NOT NULL CONSTRAINT bank_statement_sha256_hex CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    file_name text NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    recorded_by text NOT NULL DEFAULT session_user
+);
+
+CREATE TABLE ledger.bank_statement_item (
+    statement_id text NOT NULL REFERENCES ledger.bank_statement,
+    item_no integer NOT NULL CONSTRAINT bank_statement_item_no_positive CHECK (item_no >= 1),
+    item_date date NOT NULL,
+    amount_minor bigint NOT NULL,
+    reference text NOT NULL,
+    description text NOT NULL,
+    bank_reference text NOT NULL,
+    location text NOT NULL,
+    PRIMARY KEY (statement_id, item_no)
+);
+
+-- A statement item matched to one or more journal entries (several: a batch), by which rule, or by
+-- hand with a reason. An entry is matched to one item at most.
+CREATE TABLE ledger.statement_match (
+    match_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    statement_id text NOT NULL,
+    item_no integer NOT NULL,
+    entry_id bigint NOT NULL REFERENCES ledger.journal_entry CONSTRAINT statement_match_entry_once UNIQUE,
+    rule text NOT NULL CONSTRAINT statement_match_rule_known CHECK (rule IN ('reference', 'amount', 'batch', 'manual')),
+    reason text CONSTRAINT statement_match_manual_reason CHECK (rule <> 'manual' OR length(btrim(reason)) > 0),
+    recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    recorded_by text NOT NULL DEFAULT session_user,
+    FOREIGN KEY (statement_id, item_no) REFERENCES ledger.bank_statement_item
+);
+CREATE INDEX statement_match_item ON ledger.statement_match (statement_id, item_no);
+
+CREATE TRIGGER bank_statement_append_only BEFORE UPDATE OR DELETE ON ledger.bank_statement
+    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER bank_statement_item_append_only BEFORE UPDATE OR DELETE ON ledger.bank_statement_item
+    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER statement_match_append_only BEFORE UPDATE OR DELETE ON ledger.statement_match
+    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER bank_statement_no_truncate BEFORE TRUNCATE ON ledger.bank_statement
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER bank_statement_item_no_truncate BEFORE TRUNCATE ON ledger.bank_statement_item
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER statement_match_no_truncate BEFORE TRUNCATE ON ledger.statement_match
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
+
+ALTER TABLE ledger.bank_statement OWNER TO ledger_owner;
+ALTER TABLE ledger.bank_statement_item OWNER TO ledger_owner;
+ALTER TABLE ledger.statement_match OWNER TO ledger_owner;
+REVOKE ALL ON ledger.bank_statement, ledger.bank_statement_item, ledger.statement_match FROM PUBLIC;
+GRANT SELECT ON ledger.bank_statement, ledger.bank_statement_item, ledger.statement_match TO ledger_officer, ledger_reporter, ledger_reconciler;
+GRANT INSERT ON ledger.bank_statement, ledger.bank_statement_item, ledger.statement_match TO ledger_reconciler;
+GRANT USAGE ON SEQUENCE ledger.statement_match_match_id_seq TO ledger_reconciler;

@@ -1,0 +1,58 @@
+// Proves the statements' storage: stored once, the same file again a no-op, another file claiming
+// the same id refused; the ledger's movements on an account as one net amount per entry with the
+// event's reference; matched entries left out afterwards, an entry matched once only; and the
+// tables append-only.
+import Dates
+import Ledger
+import LedgerStore
+import Postgres
+import Testing
+
+@Suite struct StatementStoreTests {
+    static func statement(id: String = "BANK-2026-10", sha: String = String(repeating: "a", count: 64)) -> BankStatement {
+        BankStatement(
+            id: id, format: .camt053, bankAccount: "4030-0001", currency: .usd, opening: 0, closing: 50_000_000 - 40_000,
+            items: [
+                .init(date: D("2026-10-01"), amount: 50_000_000, reference: "TAS 077-4030", description: "appropriation", location: "line 9"),
+                .init(date: D("2026-10-06"), amount: -40_000, reference: "MS-1", description: "milestone \"1\", {paid}", location: "line 12"),
+            ], sha256: sha)
+    }
+
+    @Test func aStatementIsStoredOnceAndMatchedEntriesAreLeftOut() throws {
+        try withFundedLedger { store in
+            try store.record([("", ev("o", "2026-10-02", "GRNT", .obligate, 100_000)), ("", ev("d1", "2026-10-05", "GRNT", .disburse, 40_000))], file: "t")
+            var d2 = ev("d2", "2026-10-06", "GRNT", .disburse, 10_000)
+            d2.reference = "MS-2"
+            try store.record(d2)
+
+            #expect(try store.storeStatement(Self.statement(), account: "101000", fund: "PRG", file: "oct.xml") == .stored)
+            #expect(try store.storeStatement(Self.statement(), account: "101000", fund: "PRG", file: "oct.xml") == .alreadyStored)
+            #expect(throws: InputError.self) {
+                try store.storeStatement(Self.statement(sha: String(repeating: "b", count: 64)), account: "101000", fund: "PRG", file: "other.xml")
+            }
+            let items = try store.connection.query("SELECT description FROM ledger.bank_statement_item WHERE statement_id = 'BANK-2026-10' ORDER BY item_no")
+            #expect(try items.map { try $0.decode(String.self, at: 0) } == ["appropriation", "milestone \"1\", {paid}"])
+
+            // One net amount per entry on 101000 PRG USD, signed from the account's view.
+            let moves = try store.ledgerMovements(account: "101000", fund: "PRG", currency: .usd, from: D("2026-10-01"), to: D("2026-10-31"))
+            #expect(moves.map(\.amount) == [500_000_000, -40_000, -10_000], "the appropriation, two disbursements")
+            #expect(moves.map(\.reference) == ["PRG-0", "d1", "MS-2"], "the event's reference, else its event id")
+            try store.storeMatches(statementID: "BANK-2026-10", [(itemNo: 1, entryIDs: [moves[0].entryID], rule: "reference")])
+            #expect(try store.ledgerMovements(account: "101000", fund: "PRG", currency: .usd, from: D("2026-10-01"), to: D("2026-10-31")).count == 2)
+            // An entry is matched to one item at most; a manual match needs a reason.
+            #expect(throws: PostgresError.self) {
+                try store.storeMatches(statementID: "BANK-2026-10", [(itemNo: 2, entryIDs: [moves[0].entryID], rule: "reference")])
+            }
+            #expect(throws: PostgresError.self) {
+                try store.storeMatches(statementID: "BANK-2026-10", [(itemNo: 2, entryIDs: [moves[1].entryID], rule: "manual")], reason: " ")
+            }
+            // Append-only, for the owner too.
+            for sql in [
+                "UPDATE ledger.bank_statement SET closing_minor = 0", "DELETE FROM ledger.bank_statement_item",
+                "UPDATE ledger.statement_match SET rule = 'manual', reason = 'x'",
+            ] {
+                #expect(throws: PostgresError.self) { try store.connection.execute(unsafeSQL: sql) }
+            }
+        }
+    }
+}
