@@ -3,6 +3,7 @@
 // every control total and record count), the roll-forward check naming the difference, and
 // format detection.
 import Dates
+import Foundation
 import Ledger
 import Reconciliation
 import Testing
@@ -102,21 +103,11 @@ import Testing
 
     // MARK: BAI2
 
-    static let bai2 = """
-        01,DFCBANK,DFCLEDGER,261201,0800,F20261201,,,2/
-        02,DFCLEDGER,DFCBANK,1,261130,2400,USD,2/
-        03,1234567890,USD,010,1000000,,,015,1250000,,/
-        16,195,300000,V,261128,,BR-001,CUST-001,Wire from Sweetwater Uranium/
-        88,Partners LLC payment 3
-        16,475,50000,Z,BR-002,,Treasury disbursement/
-        49,2600000,5/
-        03,9999,,010,500,,,015,400,,/
-        16,699,100,0,BR-9,,Bank fee/
-        49,1000,3/
-        98,2601000,2,10/
-        99,2601000,1,12/
-
-        """
+    /// Two accounts, a continuation, a value-dated credit; every control total ties
+    /// (Tests/Fixtures/statements, shared with the CLI tests).
+    static let bai2 = try! String(
+        contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/statements/two-accounts.bai"), encoding: .utf8)
 
     @Test func aBAI2FileOfTwoAccounts() throws {
         let statements = try BAI2.read(Self.bytes(Self.bai2), file: "nov.bai")

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Dates
+import Ledger
+import LedgerStore
+import Reconciliation
+import Reports
+
+extension BankStatement.Format: ExpressibleByArgument {}
+
+struct Reconcile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reconcile the ledger to bank and Treasury statements.", subcommands: [StatementCommand.self])
+
+    struct StatementCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "statement",
+            abstract: "Store a statement once and match it to the ledger's movements on an account, fund and currency.",
+            discussion: """
+                The statement (CSV, BAI2 or camt.053, detected unless --statement-format) is checked first: it \
+                must roll forward, else exit 65 naming the difference. Matching: the same reference and amount; \
+                then the amount alone with one candidate both ways within --window-days; then one item against \
+                the movements of its reference that add up to it. What is left with a shared reference is listed \
+                under differences. The same file again prints the stored result and writes nothing; another file \
+                claiming the same statement id is refused (65).
+                """)
+
+        @Argument(help: "The statement file.") var file: String
+        @Option(help: "The ledger account (6 digits), e.g. 101000.") var account: String
+        @Option(help: "The fund, e.g. FIN-DL.") var fund: String
+        @Option(help: "csv, bai2 or camt.053 (default: detected).") var statementFormat: BankStatement.Format?
+        @Option(help: "The statement's account number, when the file holds several (BAI2).") var bankAccount: String?
+        @Option(help: "CSV: the amounts' currency (default USD).") var currency: String = "USD"
+        @Option(help: "CSV without a balance column: the opening balance.") var opening: String?
+        @Option(help: "CSV without a balance column: the closing balance.") var closing: String?
+        @Option(help: "CSV columns of another layout: date=…,amount=… (or debit=…,credit=…),reference=…,description=…[,balance=…].") var columns: String?
+        @Option(help: "Days either side for matching by amount alone.") var windowDays: Int = 3
+        @Flag(help: "Exit 2 when anything is left unmatched (for scheduled jobs).") var failOnBreak = false
+        @OptionGroup var output: TableFormatOption
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            guard (0...31).contains(windowDays) else { throw ValidationError("--window-days must be between 0 and 31") }
+            if let columns, CSVStatement.Layout(mapping: columns) == nil {
+                throw ValidationError("--columns \"\(columns)\" must name date, reference, description and either amount or debit and credit, e.g. date=Booked,amount=Amount,reference=Ref,description=Text")
+            }
+        }
+
+        func run() throws {
+            let bytes = try readInputFile(file, limit: 512 << 20)
+            let statement = try read(bytes)
+            let store = try database.store()
+            guard try store.accounts().contains(where: { $0.number == account }) else {
+                throw UsageError("--account \(account) is not in the chart of accounts (see dfc-ledger accounts list)")
+            }
+            let period = statement.period ?? (CivilDate.todayUTC()...CivilDate.todayUTC())
+            let stored = try store.storeStatement(statement, account: account, fund: fund, file: file, from: period.lowerBound, to: period.upperBound) { open in
+                Matching.match(statement.items, open, windowDays: windowDays).matched.map {
+                    (itemNo: $0.item + 1, entryIDs: $0.movements.map { open[$0].entryID }, rule: $0.rule.rawValue)
+                }
+            }
+            let matches = try store.statementMatches(statementID: statement.id)
+            let open = try store.ledgerMovements(account: account, fund: fund, currency: statement.currency, from: period.lowerBound, to: period.upperBound)
+            let all = try store.ledgerMovements(
+                account: account, fund: fund, currency: statement.currency, from: period.lowerBound, to: period.upperBound, includingMatched: true)
+            let ledgerOpening = try store.balances(asOf: period.lowerBound.adding(days: -1), fund: fund, account: account)
+                .filter { $0.currency == statement.currency.code }.reduce(0) { $0 + $1.balanceMinorUnits }
+            let report = ReconciliationReport.build(
+                statement, account: account, fund: fund, matches: matches, open: open, ledgerOpening: ledgerOpening, periodMovements: all)
+            try render(report, stored: stored)
+            if failOnBreak && report.status != "reconciled" { throw ExitCode(2) }
+        }
+
+        func read(_ bytes: [UInt8]) throws -> BankStatement {
+            let format = statementFormat ?? StatementReader.detect(bytes)
+            let statements: [BankStatement]
+            switch format {
+            case .csv:
+                guard let currency = Currency(code: currency) else { throw UsageError("--currency \(self.currency) is not an ISO 4217 currency") }
+                func amount(_ text: String?, _ name: String) throws -> Int64? {
+                    guard let text else { return nil }
+                    do { return try Money(parsing: text, currency: currency).minorUnits } catch { throw UsageError("\(name) \"\(text)\" is not an amount in \(currency.code)") }
+                }
+                let layout = columns.flatMap(CSVStatement.Layout.init(mapping:)) ?? .standard
+                statements = [
+                    try CSVStatement.read(bytes, file: file, layout: layout, currency: currency, opening: try amount(opening, "--opening"), closing: try amount(closing, "--closing"))
+                ]
+            case .bai2: statements = try BAI2.read(bytes, file: file)
+            case .camt053: statements = try Camt053.read(bytes, file: file)
+            }
+            if let bankAccount {
+                guard let one = statements.first(where: { $0.bankAccount == bankAccount }) else {
+                    throw UsageError("--bank-account \(bankAccount) is not in \(file) (it holds \(statements.map(\.bankAccount).joined(separator: ", ")))")
+                }
+                return one
+            }
+            guard statements.count == 1 else {
+                throw UsageError("\(file) holds \(statements.count) statements: choose one with --bank-account (\(statements.map(\.bankAccount).joined(separator: ", ")))")
+            }
+            return statements[0]
+        }
+
+        func render(_ r: ReconciliationReport, stored: StatementStored) throws {
+            switch output.format {
+            case .json: print(try JSONOutput.render(r), terminator: "")
+            case .csv:
+                var table = TextTable(columns: [.init("side"), .init("date"), .init("amount", .right), .init("reference"), .init("entry_ids"), .init("rule")])
+                for m in r.matched { table.append(["matched", m.date, m.amount, m.reference, m.entryIds.map(String.init).joined(separator: ";"), m.rule]) }
+                for s in r.unmatchedStatement { table.append(["statement", s.date, s.amount, s.reference, "", ""]) }
+                for l in r.unmatchedLedger { table.append(["ledger", l.date, l.amount, l.reference, String(l.entryId), ""]) }
+                print(table.renderCSV(), terminator: "")
+            case .table, .html:
+                print("Statement \(r.statement.id) against \(r.account) \(r.fund) \(r.currency)\(stored == .alreadyStored ? " (stored before: its stored result)" : "")")
+                print("\(r.statement.entries) items, \(r.matched.count) matched: \(r.status.uppercased())")
+                var roll = TextTable(columns: [.init(""), .init("opening", .right), .init("receipts", .right), .init("disbursements", .right), .init("closing", .right)])
+                for (name, l) in [("statement", r.rollForward.statement), ("ledger", r.rollForward.ledger)] {
+                    roll.append([name, Grouping.grouped(l.opening), Grouping.grouped(l.receipts), Grouping.grouped(l.disbursements), Grouping.grouped(l.closing)])
+                }
+                print()
+                print(roll.renderText(), terminator: "")
+                if !r.unmatchedStatement.isEmpty {
+                    var t = TextTable(columns: [.init("date"), .init("amount", .right), .init("reference")])
+                    for s in r.unmatchedStatement { t.append([s.date, Grouping.grouped(s.amount), s.reference]) }
+                    print("\nOn the statement, not in the ledger:\n" + t.renderText(), terminator: "")
+                }
+                if !r.unmatchedLedger.isEmpty {
+                    var t = TextTable(columns: [.init("entry", .right), .init("date"), .init("amount", .right), .init("reference")])
+                    for l in r.unmatchedLedger { t.append([String(l.entryId), l.date, Grouping.grouped(l.amount), l.reference]) }
+                    print("\nIn the ledger, not on the statement:\n" + t.renderText(), terminator: "")
+                }
+                for d in r.differences {
+                    print("\nDifference under \(d.reference): statement \(d.statement.joined(separator: ", ")), ledger \(d.ledger.joined(separator: ", "))")
+                }
+            }
+        }
+    }
+}

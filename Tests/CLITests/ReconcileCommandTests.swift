@@ -1,0 +1,99 @@
+// Proves `reconcile statement` on the demo's book: a statement made from the ledger's own movements
+// on FIN-DL's cash with planted breaks (a receipt the bank has not reported, a receipt one cent off
+// under its reference, a bank fee with only the bank's reference) finds exactly those; the same
+// file again prints the stored result and writes nothing; a clean statement reconciles, also with
+// --fail-on-break; another file claiming a stored statement's id is refused; a broken BAI2 file is
+// refused naming its line.
+import Foundation
+import Postgres
+import TestSupport
+import Testing
+
+@Suite struct ReconcileCommandTests {
+    typealias Book = ExposureCommandTests
+
+    /// FIN-DL's USD cash movements from `from` to `to` as CSV rows "date,amount,reference,description".
+    static func movements(_ db: Connection, from: String, to: String) throws -> [String] {
+        try db.query(
+            """
+            SELECT e.effective_date::text || ',' || (sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END) / 100.0)::numeric(20, 2)
+                   || ',' || coalesce(nullif(ev.reference, ''), e.event_key) || ',bank text'
+              FROM ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id LEFT JOIN ledger.event ev ON ev.entry_id = e.entry_id
+             WHERE l.account = '101000' AND l.fund = 'FIN-DL' AND l.currency = 'USD' AND e.effective_date BETWEEN \(from)::date AND \(to)::date
+             GROUP BY e.entry_id, e.effective_date, ev.reference, e.event_key ORDER BY e.effective_date, e.entry_id
+            """
+        ).map { try $0.decode(String.self, at: 0) }
+    }
+
+    static func write(_ text: String, _ name: String) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString)-\(name)")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    @Test func plantedBreaksAreFoundExactlyAndACleanStatementReconciles() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            try Book.loadBook(conninfo)
+            let db = try TestDatabase.connect(conninfo)
+            let rows = try Self.movements(db, from: "2026-09-01", to: "2026-11-30")
+            #expect(rows.count == 7)
+            // Planted: row 4 (2026-10-28) and row 7 left out, row 6 one cent more, a fee added.
+            var planted = [rows[0], rows[1], rows[2], rows[4], rows[5].replacingOccurrences(of: "2542669.81", with: "2542669.82")]
+            planted.append("2026-11-30,-25.00,FEE-1130,Account fee")
+            let broken = try Self.write("date,amount,reference,description\n" + planted.joined(separator: "\n") + "\n", "broken.csv")
+            // Opening: the ledger's cash before the first row; closing: it plus the rows.
+            let args = ["reconcile", "statement", broken, "--account", "101000", "--fund", "FIN-DL", "--opening", "36495903.92", "--closing", "47792636.13"]
+            let first = try CLI.run(args + ["--format", "json", "--fail-on-break", "--database", conninfo])
+            #expect(first.exitCode == 2, "\(first.stderr)")
+            let report = try Book.json(first.stdout)
+            #expect(Set(report.keys) == ["account", "fund", "currency", "statement", "matched", "unmatched_statement", "unmatched_ledger", "differences", "roll_forward", "status"])
+            #expect(report["status"] as? String == "breaks")
+            #expect((report["matched"] as? [[String: Any]])?.count == 4)
+            let onStatement = try #require(report["unmatched_statement"] as? [[String: Any]])
+            #expect(onStatement.map { $0["reference"] as? String } == ["LBX-2025-0004-09", "FEE-1130"])
+            let inLedger = try #require(report["unmatched_ledger"] as? [[String: Any]])
+            #expect(inLedger.map { $0["reference"] as? String } == ["LBX-2025-0004-08", "LBX-2025-0004-09", "LBX-2026-0012-05"])
+            #expect(inLedger.allSatisfy { ($0["entry_id"] as? NSNumber) != nil })
+            let differences = try #require(report["differences"] as? [[String: Any]])
+            #expect(differences.count == 1 && differences[0]["reference"] as? String == "LBX-2025-0004-09")
+            let matchRows = try db.scalar(Int.self, "SELECT count(*) FROM ledger.statement_match")
+
+            // The same file again: the stored result, nothing written.
+            let again = try CLI.run(args + ["--format", "json", "--database", conninfo])
+            #expect(again.exitCode == 0 && again.stdout == first.stdout)
+            #expect(try db.scalar(Int.self, "SELECT count(*) FROM ledger.statement_match") == matchRows)
+            let table = try Book.ok(args, conninfo)
+            #expect(table.contains("stored before") && table.contains("BREAKS") && table.contains("Difference under LBX-2025-0004-09"))
+
+            // A clean statement of the same period (the entries matched above are left out of it).
+            let clean = try Self.write("date,amount,reference,description\n" + [rows[3], rows[5], rows[6]].joined(separator: "\n") + "\n", "clean.csv")
+            let ok = try CLI.run([
+                "reconcile", "statement", clean, "--account", "101000", "--fund", "FIN-DL", "--opening", "0", "--closing", "5838640.36",
+                "--fail-on-break", "--format", "json", "--database", conninfo,
+            ])
+            #expect(ok.exitCode == 0, "\(ok.stdout) \(ok.stderr)")
+            #expect(try Book.json(ok.stdout)["status"] as? String == "reconciled")
+
+            // A BAI2 file whose control total does not tie: refused, naming the line, nothing stored.
+            let bai = try Self.write(StatementReaderFixtures.bai2.replacingOccurrences(of: "49,2600000,5/", with: "49,2600001,5/"), "nov.bai")
+            let refused = try CLI.run(["reconcile", "statement", bai, "--account", "101000", "--fund", "FIN-DL", "--bank-account", "1234567890", "--database", conninfo])
+            #expect(refused.exitCode == 65 && refused.stderr.contains("line 7") && refused.stderr.contains("account control total"), "\(refused.stderr)")
+            #expect(try db.scalar(Int.self, "SELECT count(*) FROM ledger.bank_statement") == 2)
+            // Several accounts in the file and none chosen: a usage error.
+            let several = try Self.write(StatementReaderFixtures.bai2, "two.bai")
+            #expect(try CLI.run(["reconcile", "statement", several, "--account", "101000", "--fund", "FIN-DL", "--database", conninfo]).exitCode == 64)
+            // Another file claiming a stored statement's id.
+            _ = try Book.ok(["reconcile", "statement", several, "--account", "101000", "--fund", "FIN-DL", "--bank-account", "9999"], conninfo)
+            let claimed = try Self.write(StatementReaderFixtures.bai2.replacingOccurrences(of: "DFCBANK,DFCLEDGER", with: "DFCBANK,DFCLEDGER2"), "claim.bai")
+            let claim = try CLI.run(["reconcile", "statement", claimed, "--account", "101000", "--fund", "FIN-DL", "--bank-account", "9999", "--database", conninfo])
+            #expect(claim.exitCode == 65 && claim.stderr.contains("stored from another file"), "\(claim.stderr)")
+        }
+    }
+}
+
+/// The BAI2 file the reader's tests use (two accounts, control totals that tie).
+enum StatementReaderFixtures {
+    static let bai2 = try! String(
+        contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/statements/two-accounts.bai"), encoding: .utf8)
+}
