@@ -141,3 +141,109 @@ extension LedgerStore {
         return array.literal
     }
 }
+
+/// A break still open: a statement item no entry is matched to, or a ledger movement in a stored
+/// statement's period (on its account, fund and currency) matched to no item.
+public struct OpenBreak: Sendable, Equatable {
+    public enum Side: String, Sendable { case statement, ledger }
+    public var side: Side
+    public var statementID: String
+    /// The item's number (statement side).
+    public var itemNo: Int?
+    /// The entry (ledger side).
+    public var entryID: Int64?
+    public var fund: String
+    public var currency: String
+    public var date: CivilDate
+    public var amount: Int64
+    public var reference: String
+}
+
+extension LedgerStore {
+    /// Every open break as of `asOf` (items and movements dated by then), of one fund or all, by
+    /// date. A movement inside the periods of several statements is listed once, under the first.
+    public func openBreaks(fund: String?, asOf: CivilDate) throws -> [OpenBreak] {
+        try connection.query(
+            """
+            SELECT 'statement', i.statement_id, i.item_no, NULL::bigint, s.fund, s.currency, i.item_date, i.amount_minor, i.reference
+              FROM ledger.bank_statement_item i JOIN ledger.bank_statement s USING (statement_id)
+             WHERE i.item_date <= \(asOf) AND (\(fund)::text IS NULL OR s.fund = \(fund)::text)
+               AND NOT EXISTS (SELECT 1 FROM ledger.statement_match m WHERE m.statement_id = i.statement_id AND m.item_no = i.item_no)
+            UNION ALL
+            SELECT DISTINCT ON (mv.entry_id) 'ledger', s.statement_id, NULL::integer, mv.entry_id, s.fund, s.currency, mv.effective_date, mv.net, mv.reference
+              FROM ledger.bank_statement s
+              CROSS JOIN LATERAL (
+                  SELECT e.entry_id, e.effective_date, sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END)::bigint AS net,
+                         coalesce(nullif(ev.reference, ''), e.event_key) AS reference
+                    FROM ledger.journal_entry e
+                    JOIN ledger.journal_line l ON l.entry_id = e.entry_id
+                    LEFT JOIN ledger.event ev ON ev.entry_id = e.entry_id
+                   WHERE e.effective_date BETWEEN s.first_day AND s.last_day AND e.effective_date <= \(asOf)
+                     AND l.account = s.account AND l.fund = s.fund AND l.currency = s.currency
+                     AND NOT EXISTS (SELECT 1 FROM ledger.statement_match m WHERE m.entry_id = e.entry_id)
+                   GROUP BY e.entry_id, e.effective_date, ev.reference, e.event_key
+                  HAVING sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END) <> 0
+              ) mv
+             WHERE \(fund)::text IS NULL OR s.fund = \(fund)::text
+             ORDER BY 7, 1, 2, 3, 4
+            """
+        ).map { row in
+            OpenBreak(
+                side: OpenBreak.Side(rawValue: try row.decode(at: 0))!, statementID: try row.decode(at: 1), itemNo: try row.decode(at: 2),
+                entryID: try row.decode(at: 3), fund: try row.decode(at: 4), currency: try row.decode(at: 5), date: try row.decode(at: 6),
+                amount: try row.decode(at: 7), reference: try row.decode(at: 8))
+        }
+    }
+
+    /// Matches an item by hand to entries whose net movements on the statement's account, fund
+    /// and currency add up to the item's amount (an adjusting entry posted for a bank fee, say),
+    /// with who, when and why. Refused (naming the reason) for an unknown or matched item, an
+    /// entry already matched or without a movement there, or amounts that do not add up.
+    public func matchByHand(statementID: String, itemNo: Int, entryIDs: [Int64], reason: String) throws {
+        guard !reason.allSatisfy(\.isWhitespace) else {
+            throw InputError(file: "reconcile match", field: "--reason", value: reason, reason: "a manual match needs a reason")
+        }
+        try connection.transaction { tx in
+            guard let item = try tx.query(
+                """
+                SELECT i.amount_minor, s.account, s.fund, s.currency,
+                       EXISTS (SELECT 1 FROM ledger.statement_match m WHERE m.statement_id = i.statement_id AND m.item_no = i.item_no)
+                  FROM ledger.bank_statement_item i JOIN ledger.bank_statement s USING (statement_id)
+                 WHERE i.statement_id = \(statementID) AND i.item_no = \(itemNo)
+                """
+            ).first else {
+                throw InputError(file: "reconcile match", field: "--statement/--item", value: "\(statementID) #\(itemNo)", reason: "no such statement item")
+            }
+            let currency = try Currency.named(try item.decode(at: 3))
+            func money(_ minor: Int64) -> String { Money(minorUnits: minor, currency: currency).formatted + " " + currency.code }
+            guard try item.decode(Bool.self, at: 4) == false else {
+                throw InputError(file: "reconcile match", field: "--item", value: "\(statementID) #\(itemNo)", reason: "the item is matched already")
+            }
+            var total: Int64 = 0
+            for id in entryIDs {
+                guard let row = try tx.query(
+                    """
+                    SELECT sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END)::bigint,
+                           EXISTS (SELECT 1 FROM ledger.statement_match m WHERE m.entry_id = \(id))
+                      FROM ledger.journal_line l
+                     WHERE l.entry_id = \(id) AND l.account = \(try item.decode(String.self, at: 1)) AND l.fund = \(try item.decode(String.self, at: 2))
+                       AND l.currency = \(currency.code)
+                    """
+                ).first, let net = try row.decode(Int64?.self, at: 0), net != 0 else {
+                    throw InputError(file: "reconcile match", field: "--entry", value: String(id), reason: "the entry does not move the statement's account, fund and currency")
+                }
+                guard try row.decode(Bool.self, at: 1) == false else {
+                    throw InputError(file: "reconcile match", field: "--entry", value: String(id), reason: "the entry is matched to another item already")
+                }
+                total += net
+            }
+            let amount: Int64 = try item.decode(at: 0)
+            guard total == amount else {
+                throw InputError(
+                    file: "reconcile match", field: "--entry", value: entryIDs.map(String.init).joined(separator: ","),
+                    reason: "the entries move \(money(total)), the item \(money(amount))")
+            }
+            try Self.insertMatches(tx, statementID: statementID, [(itemNo: itemNo, entryIDs: entryIDs, rule: "manual")], reason: reason)
+        }
+    }
+}

@@ -9,7 +9,7 @@ extension BankStatement.Format: ExpressibleByArgument {}
 
 struct Reconcile: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Reconcile the ledger to bank and Treasury statements.", subcommands: [StatementCommand.self])
+        abstract: "Reconcile the ledger to bank and Treasury statements.", subcommands: [StatementCommand.self, Breaks.self, Match.self])
 
     struct StatementCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -131,6 +131,88 @@ struct Reconcile: ParsableCommand {
                     print("\nDifference under \(d.reference): statement \(d.statement.joined(separator: ", ")), ledger \(d.ledger.joined(separator: ", "))")
                 }
             }
+        }
+    }
+}
+
+extension Reconcile {
+    struct Breaks: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Open breaks across stored statements, aged: 0-30, 31-60, 61-90 and over 90 days; over two months flagged.")
+        @Option(help: "Only this fund.") var fund: String?
+        @Option(help: "Age as of this date, YYYY-MM-DD (default: today, UTC).") var asOf: String?
+        @Flag(help: "Exit 2 when any break is open (for scheduled jobs).") var failOnBreak = false
+        @OptionGroup var output: TableFormatOption
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if let asOf, CivilDate(iso: asOf) == nil { throw ValidationError("--as-of \"\(asOf)\" is not a date in YYYY-MM-DD form") }
+        }
+
+        func run() throws {
+            let date = asOf.flatMap { CivilDate(iso: $0) } ?? CivilDate.todayUTC()
+            let breaks = try database.store().openBreaks(fund: fund, asOf: date)
+            struct Item: Encodable {
+                var side, statementId, fund, currency, date, amount, reference, bucket: String
+                var itemNo: Int?
+                var entryId: Int64?
+                var ageDays: Int
+                var overdue: Bool
+            }
+            let items = breaks.map { b in
+                let days = Aging.days(b.date, asOf: date)
+                return Item(
+                    side: b.side.rawValue, statementId: b.statementID, fund: b.fund, currency: b.currency, date: b.date.description,
+                    amount: Money(minorUnits: b.amount, currency: Currency(code: b.currency) ?? .usd).formatted, reference: b.reference,
+                    bucket: Aging.bucket(days: days), itemNo: b.itemNo, entryId: b.entryID, ageDays: days, overdue: Aging.isOverdue(b.date, asOf: date))
+            }
+            var table = TextTable(columns: [
+                .init("side"), .init("statement"), .init("item/entry", .right), .init("date"), .init("amount", .right), .init("ccy"), .init("reference"),
+                .init("age", .right), .init("bucket"), .init("!"),
+            ])
+            for i in items {
+                table.append([
+                    i.side, i.statementId, i.itemNo.map { "#\($0)" } ?? i.entryId.map(String.init) ?? "", i.date, Grouping.grouped(i.amount), i.currency,
+                    i.reference, String(i.ageDays), i.bucket, i.overdue ? "!" : "",
+                ])
+            }
+            switch output.format {
+            case .json:
+                struct Output: Encodable { var asOf: String; var breaks: [Item] }
+                print(try JSONOutput.render(Output(asOf: date.description, breaks: items)), terminator: "")
+            case .csv: print(table.renderCSV(), terminator: "")
+            case .table, .html:
+                print("Open breaks as of \(date)\(fund.map { ", fund \($0)" } ?? "")")
+                print()
+                print(table.renderText(), terminator: "")
+                if items.isEmpty { print("(none: every stored statement is reconciled)") }
+                let overdue = items.filter(\.overdue).count
+                if overdue > 0 { print("\n! \(overdue) break\(overdue == 1 ? "" : "s") older than two months (DOMAIN.md §7: clear within two months)") }
+            }
+            if failOnBreak && !items.isEmpty { throw ExitCode(2) }
+        }
+    }
+
+    struct Match: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Clear a break by hand: match a statement item to entries (e.g. an adjusting entry) whose amounts add up to it.",
+            discussion: "Who, when and why are recorded; nothing is ever deleted. The entries' net movements on the statement's account, fund and currency must add up to the item's amount.")
+        @Option(help: "The statement id.") var statement: String
+        @Option(help: "The item's number in the statement (from 1).") var item: Int
+        @Option(help: "An entry id (repeatable, for a batch).") var entry: [Int64]
+        @Option(help: "Why (recorded).") var reason: String
+        @OptionGroup var output: TableFormatOption
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if entry.isEmpty { throw ValidationError("name at least one --entry") }
+        }
+
+        func run() throws {
+            try database.store().matchByHand(statementID: statement, itemNo: item, entryIDs: entry, reason: reason)
+            try NothingPosted.print(
+                ["statement_id": statement, "item_no": String(item), "entry_ids": entry.map(String.init).joined(separator: ","), "rule": "manual"],
+                format: output.format, line: "matched item #\(item) of \(statement) to entr\(entry.count == 1 ? "y" : "ies") \(entry.map(String.init).joined(separator: ", ")) (manual: \(reason))")
         }
     }
 }

@@ -65,6 +65,34 @@ import Testing
             let table = try Book.ok(args, conninfo)
             #expect(table.contains("stored before") && table.contains("BREAKS") && table.contains("Difference under LBX-2025-0004-09"))
 
+            // The breaks, aged as of 4 December: the two items and three movements, September's overdue.
+            let statementID = try #require((report["statement"] as? [String: Any])?["id"] as? String)
+            let breaks = try #require(try Book.json(try Book.ok(["reconcile", "breaks", "--fund", "FIN-DL", "--as-of", "2026-12-04", "--format", "json"], conninfo))["breaks"] as? [[String: Any]])
+            #expect(breaks.count == 5)
+            #expect(breaks.map { $0["side"] as? String } == ["ledger", "ledger", "ledger", "statement", "statement"], "by date, ledger side first")
+            #expect(breaks[0]["bucket"] as? String == "31-60" && breaks[0]["age_days"] as? Int == 37 && breaks[0]["overdue"] as? Bool == false)
+            #expect(breaks.last?["reference"] as? String == "FEE-1130" && breaks.last?["bucket"] as? String == "0-30")
+            #expect(try CLI.run(["reconcile", "breaks", "--fund", "FIN-DL", "--as-of", "2026-12-04", "--fail-on-break", "--database", conninfo]).exitCode == 2)
+            let aged = try Book.json(try Book.ok(["reconcile", "breaks", "--fund", "FIN-DL", "--as-of", "2027-01-15", "--format", "json"], conninfo))
+            #expect((aged["breaks"] as? [[String: Any]])?.first?["overdue"] as? Bool == true, "older than two months")
+
+            // The fee cleared: an adjusting entry booked by an officer, then matched by hand with a reason.
+            let fee = try Self.write(
+                """
+                {"event_id": "ADJ-FEE-1130", "date": "2026-11-30", "description": "Treasury account fee, November",
+                 "lines": [{"account": "610000", "fund": "FIN-DL", "side": "debit", "amount": "25.00", "currency": "USD"},
+                           {"account": "101000", "fund": "FIN-DL", "side": "credit", "amount": "25.00", "currency": "USD"}]}
+                """, "fee.json")
+            let posted = try Book.json(try Book.ok(["post", fee, "--format", "json"], conninfo))
+            let feeEntry = try #require(((posted["entries"] as? [[String: Any]])?.first?["entry_id"] as? NSNumber)?.int64Value)
+            let wrong = try CLI.run(["reconcile", "match", "--statement", statementID, "--item", "6", "--entry", String(feeEntry - 1), "--reason", "fee", "--database", conninfo])
+            #expect(wrong.exitCode == 65, "an entry that does not move FIN-DL's cash by the item's amount: \(wrong.stderr)")
+            #expect(try CLI.run(["reconcile", "match", "--statement", statementID, "--item", "6", "--entry", String(feeEntry), "--reason", " ", "--database", conninfo]).exitCode == 65)
+            _ = try Book.ok(["reconcile", "match", "--statement", statementID, "--item", "6", "--entry", String(feeEntry), "--reason", "fee booked by ADJ-FEE-1130"], conninfo)
+            let after = try #require(try Book.json(try Book.ok(["reconcile", "breaks", "--fund", "FIN-DL", "--as-of", "2026-12-04", "--format", "json"], conninfo))["breaks"] as? [[String: Any]])
+            #expect(after.count == 4 && !after.contains { $0["reference"] as? String == "FEE-1130" })
+            #expect(try CLI.run(["reconcile", "match", "--statement", statementID, "--item", "6", "--entry", String(feeEntry), "--reason", "again", "--database", conninfo]).exitCode == 65, "matched already")
+
             // A clean statement of the same period (the entries matched above are left out of it).
             let clean = try Self.write("date,amount,reference,description\n" + [rows[3], rows[5], rows[6]].joined(separator: "\n") + "\n", "clean.csv")
             let ok = try CLI.run([
