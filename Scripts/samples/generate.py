@@ -244,4 +244,25 @@ with open(os.path.join(HERE, "fx-rates.csv"), "w", newline="") as fh:
     fh.write("date,currency,usd_per_unit\n")
     for code, series in (("AUD", aud), ("CAD", cad), ("EUR", eur)):
         for e, r in zip(ENDS, series): fh.write(f"{e.isoformat()},{code},{r}\n")
-print(f"{len(F)} facilities, {len(events)} events in {len(MONTHS)} monthly files")
+# The lockbox bank's statement of FIN-DL's USD cash for November 2026 (the demo reconciles it): every
+# cash movement of the month as the ledger will post it, with running balances, and one item the
+# ledger does not have yet: the bank's service charge, which the demo books and then matches.
+usd_loans = {f[0] for f in F if f[3] == "direct-loan" and f[11] == "USD"}
+def cash(row):
+    eid, date, fac, fund, typ, amount, cur = row[:7]
+    if typ == "borrow" and fund == "FIN-DL" and cur == "USD": return Decimal(amount)
+    if fac in usd_loans and typ == "disburse": return -Decimal(amount)
+    if fac in usd_loans and typ == "repay": return Decimal(amount)
+    return None
+ordered = sorted(events, key=lambda e: (e[0], e[1]))
+balance = sum(cash(r) for (date, seq, r) in ordered if date < dt.date(2026, 11, 1) and cash(r) is not None)
+with open(os.path.join(HERE, "statements", "lockbox-fin-dl-2026-11.csv"), "w", newline="") as fh:
+    w = csv.writer(fh, lineterminator="\n")
+    w.writerow(["date", "amount", "reference", "description", "balance"])
+    for (date, seq, r) in ordered:
+        if (date.year, date.month) == (2026, 11) and cash(r) is not None:
+            balance += cash(r)
+            w.writerow([date.isoformat(), money(cash(r)), r[7] or r[0], r[8], money(balance)])
+    balance -= Decimal("25.00")
+    w.writerow(["2026-11-30", "-25.00", "SVC-2026-11", "Lockbox service charge, November", money(balance)])
+print(f"{len(F)} facilities, {len(events)} events in {len(MONTHS)} monthly files, one statement")

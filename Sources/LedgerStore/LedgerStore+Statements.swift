@@ -199,11 +199,13 @@ extension LedgerStore {
     /// and currency add up to the item's amount (an adjusting entry posted for a bank fee, say),
     /// with who, when and why. Refused (naming the reason) for an unknown or matched item, an
     /// entry already matched or without a movement there, or amounts that do not add up.
-    public func matchByHand(statementID: String, itemNo: Int, entryIDs: [Int64], reason: String) throws {
+    /// The same manual match again (the same item and entries) changes nothing and returns false.
+    @discardableResult
+    public func matchByHand(statementID: String, itemNo: Int, entryIDs: [Int64], reason: String) throws -> Bool {
         guard !reason.allSatisfy(\.isWhitespace) else {
             throw InputError(file: "reconcile match", field: "--reason", value: reason, reason: "a manual match needs a reason")
         }
-        try connection.transaction { tx in
+        return try connection.transaction { tx in
             guard let item = try tx.query(
                 """
                 SELECT i.amount_minor, s.account, s.fund, s.currency,
@@ -216,7 +218,14 @@ extension LedgerStore {
             }
             let currency = try Currency.named(try item.decode(at: 3))
             func money(_ minor: Int64) -> String { Money(minorUnits: minor, currency: currency).formatted + " " + currency.code }
-            guard try item.decode(Bool.self, at: 4) == false else {
+            if try item.decode(Bool.self, at: 4) {
+                let existing = try tx.query(
+                    "SELECT entry_id, rule FROM ledger.statement_match WHERE statement_id = \(statementID) AND item_no = \(itemNo) ORDER BY entry_id")
+                if try existing.map({ try $0.decode(String.self, at: 1) }).allSatisfy({ $0 == "manual" }),
+                    try existing.map({ try $0.decode(Int64.self, at: 0) }) == entryIDs.sorted()
+                {
+                    return false
+                }
                 throw InputError(file: "reconcile match", field: "--item", value: "\(statementID) #\(itemNo)", reason: "the item is matched already")
             }
             var total: Int64 = 0
@@ -244,6 +253,7 @@ extension LedgerStore {
                     reason: "the entries move \(money(total)), the item \(money(amount))")
             }
             try Self.insertMatches(tx, statementID: statementID, [(itemNo: itemNo, entryIDs: entryIDs, rule: "manual")], reason: reason)
+            return true
         }
     }
 }

@@ -184,8 +184,7 @@ extension Reconcile {
             case .table, .html:
                 print("Open breaks as of \(date)\(fund.map { ", fund \($0)" } ?? "")")
                 print()
-                print(table.renderText(), terminator: "")
-                if items.isEmpty { print("(none: every stored statement is reconciled)") }
+                print(items.isEmpty ? "(none: every stored statement is reconciled)\n" : table.renderText(), terminator: "")
                 let overdue = items.filter(\.overdue).count
                 if overdue > 0 { print("\n! \(overdue) break\(overdue == 1 ? "" : "s") older than two months (DOMAIN.md §7: clear within two months)") }
             }
@@ -196,7 +195,7 @@ extension Reconcile {
     struct Match: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Clear a break by hand: match a statement item to entries (e.g. an adjusting entry) whose amounts add up to it.",
-            discussion: "Who, when and why are recorded; nothing is ever deleted. The entries' net movements on the statement's account, fund and currency must add up to the item's amount.")
+            discussion: "Who, when and why are recorded; nothing is ever deleted. The entries' net movements on the statement's account, fund and currency must add up to the item's amount. The same match again changes nothing.")
         @Option(help: "The statement id.") var statement: String
         @Option(help: "The item's number in the statement (from 1).") var item: Int
         @Option(help: "An entry id (repeatable, for a batch).") var entry: [Int64]
@@ -209,10 +208,17 @@ extension Reconcile {
         }
 
         func run() throws {
-            try database.store().matchByHand(statementID: statement, itemNo: item, entryIDs: entry, reason: reason)
+            let created = try database.store().matchByHand(statementID: statement, itemNo: item, entryIDs: entry, reason: reason)
+            let entries = entry.map(String.init).joined(separator: ", ")
             try NothingPosted.print(
-                ["statement_id": statement, "item_no": String(item), "entry_ids": entry.map(String.init).joined(separator: ","), "rule": "manual"],
-                format: output.format, line: "matched item #\(item) of \(statement) to entr\(entry.count == 1 ? "y" : "ies") \(entry.map(String.init).joined(separator: ", ")) (manual: \(reason))")
+                [
+                    "statement_id": statement, "item_no": String(item), "entry_ids": entry.map(String.init).joined(separator: ","), "rule": "manual",
+                    "status": created ? "created" : "existing",
+                ],
+                format: output.format,
+                line: created
+                    ? "matched item #\(item) of \(statement) to entr\(entry.count == 1 ? "y" : "ies") \(entries) (manual: \(reason))"
+                    : "item #\(item) of \(statement) was matched to \(entries) already")
         }
     }
 }

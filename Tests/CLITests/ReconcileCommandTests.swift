@@ -91,7 +91,9 @@ import Testing
             _ = try Book.ok(["reconcile", "match", "--statement", statementID, "--item", "6", "--entry", String(feeEntry), "--reason", "fee booked by ADJ-FEE-1130"], conninfo)
             let after = try #require(try Book.json(try Book.ok(["reconcile", "breaks", "--fund", "FIN-DL", "--as-of", "2026-12-04", "--format", "json"], conninfo))["breaks"] as? [[String: Any]])
             #expect(after.count == 4 && !after.contains { $0["reference"] as? String == "FEE-1130" })
-            #expect(try CLI.run(["reconcile", "match", "--statement", statementID, "--item", "6", "--entry", String(feeEntry), "--reason", "again", "--database", conninfo]).exitCode == 65, "matched already")
+            let again2 = try Book.ok(["reconcile", "match", "--statement", statementID, "--item", "6", "--entry", String(feeEntry), "--reason", "again"], conninfo)
+            #expect(again2.contains("already"), "the same match again changes nothing")
+            #expect(try CLI.run(["reconcile", "match", "--statement", statementID, "--item", "6", "--entry", String(feeEntry - 2), "--reason", "other", "--database", conninfo]).exitCode == 65, "matched already to another entry")
 
             // A clean statement of the same period (the entries matched above are left out of it).
             let clean = try Self.write("date,amount,reference,description\n" + [rows[3], rows[5], rows[6]].joined(separator: "\n") + "\n", "clean.csv")
