@@ -257,3 +257,71 @@ extension LedgerStore {
         }
     }
 }
+
+/// One line of the subledger tie-out: per fund and currency, the facilities' side against the
+/// general ledger's control balance (debit − credit; for obligations, the credit balance).
+public struct SubledgerLine: Sendable, Equatable {
+    public var fund: String
+    public var currency: String
+    /// "135000", "134100", "169000", "161800", "920100", or "480100+490200" for obligations.
+    public var line: String
+    public var subledger: Int64
+    public var generalLedger: Int64
+}
+
+extension LedgerStore {
+    /// The control accounts a facility subledger ties to.
+    static let subledgerAccounts = ["135000", "134100", "169000", "161800", "920100"]
+
+    /// The subledger against the general ledger as of `asOf` (DOMAIN.md §7), in one snapshot.
+    ///
+    /// Facilities' side: what each facility's events posted to the control account on its own
+    /// lines (net of the events reversed), summed; for obligations, each facility's obligations
+    /// less deobligations from its events. General ledger side: the stored balances of the
+    /// control accounts (every line, with a facility or not), and of 480100 + 490200. A line that
+    /// does not tie shows an entry posted to a control account outside the events, or a balance
+    /// that is not the sum of its lines.
+    public func subledgerTieOut(asOf: CivilDate, fund: String?) throws -> [SubledgerLine] {
+        try connection.transaction(.repeatableRead, readOnly: true) { tx in
+            try Self.noJIT(tx)
+            var lines: [String: SubledgerLine] = [:]
+            func key(_ fund: String, _ currency: String, _ line: String) -> String { "\(fund) \(currency) \(line)" }
+            func add(_ fund: String, _ currency: String, _ line: String, subledger: Int64 = 0, general: Int64 = 0) {
+                lines[key(fund, currency, line), default: SubledgerLine(fund: fund, currency: currency, line: line, subledger: 0, generalLedger: 0)].subledger += subledger
+                lines[key(fund, currency, line)]!.generalLedger += general
+            }
+            for row in try tx.query(
+                """
+                SELECT l.fund, l.currency, l.account, sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END)::bigint
+                  FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
+                 WHERE l.facility_id IS NOT NULL AND l.account = ANY (\(ArrayLiteral(Self.subledgerAccounts).literal)::text[]) AND e.effective_date <= \(asOf)
+                   AND (\(fund)::text IS NULL OR l.fund = \(fund)::text)
+                   AND EXISTS (SELECT 1 FROM ledger.event ev WHERE ev.entry_id = coalesce(e.reverses, e.entry_id))
+                 GROUP BY 1, 2, 3
+                """)
+            {
+                add(try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2), subledger: try row.decode(at: 3))
+            }
+            for row in try tx.query(
+                """
+                SELECT ev.fund, ev.currency, sum(CASE ev.event_type WHEN 'obligate' THEN ev.amount_minor ELSE -ev.amount_minor END
+                                                 * CASE WHEN r.entry_id IS NULL THEN 1 ELSE 0 END)::bigint
+                  FROM ledger.event ev
+                  LEFT JOIN ledger.journal_entry r ON r.reverses = ev.entry_id AND r.effective_date <= \(asOf)
+                 WHERE ev.facility_id IS NOT NULL AND ev.event_type IN ('obligate', 'deobligate') AND ev.effective_date <= \(asOf)
+                   AND (\(fund)::text IS NULL OR ev.fund = \(fund)::text)
+                 GROUP BY 1, 2
+                """)
+            {
+                add(try row.decode(at: 0), try row.decode(at: 1), "480100+490200", subledger: try row.decode(at: 2))
+            }
+            for row in try Self.balanceRows(tx, asOf: asOf, fund: fund, byFacility: false, accounts: Self.subledgerAccounts + ["480100", "490200"]) {
+                let account: String = try row.decode(at: 0)
+                let balance: Int64 = try row.decode(at: 4)
+                let obligation = account == "480100" || account == "490200"
+                add(try row.decode(at: 1), try row.decode(at: 2), obligation ? "480100+490200" : account, general: obligation ? -balance : balance)
+            }
+            return lines.values.sorted { ($0.fund, $0.currency, $0.line) < ($1.fund, $1.currency, $1.line) }
+        }
+    }
+}

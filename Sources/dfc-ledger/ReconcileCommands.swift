@@ -9,7 +9,7 @@ extension BankStatement.Format: ExpressibleByArgument {}
 
 struct Reconcile: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Reconcile the ledger to bank and Treasury statements.", subcommands: [StatementCommand.self, Breaks.self, Match.self])
+        abstract: "Reconcile the ledger to bank and Treasury statements.", subcommands: [StatementCommand.self, Breaks.self, Match.self, Subledger.self])
 
     struct StatementCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -219,6 +219,60 @@ extension Reconcile {
                 line: created
                     ? "matched item #\(item) of \(statement) to entr\(entry.count == 1 ? "y" : "ies") \(entries) (manual: \(reason))"
                     : "item #\(item) of \(statement) was matched to \(entries) already")
+        }
+    }
+}
+
+extension Reconcile {
+    struct Subledger: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The facility subledger against the control accounts, per fund and currency (DOMAIN.md §7).",
+            discussion: """
+                Facilities' side: what each facility's events posted to 135000, 134100, 169000, 161800 and 920100 \
+                on its own lines (net of reversed events), and its obligations less deobligations; general ledger: \
+                the stored balances of those accounts and of 480100 + 490200. A line that does not tie shows an \
+                entry posted to a control account outside the events, or a stored balance that is not the sum of \
+                its lines.
+                """)
+        @Option(help: "As of this date, YYYY-MM-DD (default: today, UTC).") var asOf: String?
+        @Option(help: "Only this fund.") var fund: String?
+        @Flag(help: "Exit 2 when any line does not tie (for scheduled jobs).") var failOnBreak = false
+        @OptionGroup var output: TableFormatOption
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if let asOf, CivilDate(iso: asOf) == nil { throw ValidationError("--as-of \"\(asOf)\" is not a date in YYYY-MM-DD form") }
+        }
+
+        func run() throws {
+            let date = asOf.flatMap { CivilDate(iso: $0) } ?? CivilDate.todayUTC()
+            let lines = try database.store().subledgerTieOut(asOf: date, fund: fund)
+            struct Line: Encodable { var fund, currency, line, subledger, generalLedger, difference: String }
+            let rows = lines.map { l in
+                let currency = Currency(code: l.currency) ?? .usd
+                func money(_ minor: Int64) -> String { Money(minorUnits: minor, currency: currency).formatted }
+                return Line(
+                    fund: l.fund, currency: l.currency, line: l.line, subledger: money(l.subledger), generalLedger: money(l.generalLedger),
+                    difference: money(l.generalLedger - l.subledger))
+            }
+            let ties = lines.allSatisfy { $0.subledger == $0.generalLedger }
+            var table = TextTable(columns: [
+                .init("fund"), .init("ccy"), .init("account"), .init("facilities", .right), .init("general ledger", .right), .init("difference", .right), .init("!"),
+            ])
+            for r in rows {
+                table.append([r.fund, r.currency, r.line, Grouping.grouped(r.subledger), Grouping.grouped(r.generalLedger), Grouping.grouped(r.difference), r.subledger == r.generalLedger ? "" : "!"])
+            }
+            switch output.format {
+            case .json:
+                struct Output: Encodable { var asOf: String; var lines: [Line]; var status: String }
+                print(try JSONOutput.render(Output(asOf: date.description, lines: rows, status: ties ? "ties" : "breaks")), terminator: "")
+            case .csv: print(table.renderCSV(), terminator: "")
+            case .table, .html:
+                print("Subledger against the general ledger as of \(date)\(fund.map { ", fund \($0)" } ?? ""): \(ties ? "TIES" : "BREAKS")")
+                print()
+                print(table.renderText(), terminator: "")
+            }
+            if failOnBreak && !ties { throw ExitCode(2) }
         }
     }
 }

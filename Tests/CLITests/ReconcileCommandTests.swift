@@ -119,6 +119,43 @@ import Testing
             #expect(claim.exitCode == 65 && claim.stderr.contains("stored from another file"), "\(claim.stderr)")
         }
     }
+
+    @Test func theSubledgerTiesToTheControlAccountsUntilSomethingBypassesIt() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            try Book.loadBook(conninfo)
+            let args = ["reconcile", "subledger", "--as-of", "2026-11-30", "--fail-on-break"]
+            let ties = try Book.json(try Book.ok(args + ["--format", "json"], conninfo))
+            let lines = try #require(ties["lines"] as? [[String: Any]])
+            #expect(ties["status"] as? String == "ties" && lines.count > 15)
+            #expect(lines.contains { $0["fund"] as? String == "FIN-DL" && $0["currency"] as? String == "EUR" && $0["line"] as? String == "135000" })
+            #expect(lines.allSatisfy { $0["difference"] as? String == "0.00" })
+
+            // Principal posted by hand, with no facility on the line: the subledger no longer ties.
+            let entry = try ReconcileCommandTests.write(
+                """
+                {"event_id": "ADJ-NOFAC", "date": "2026-11-30", "description": "principal without a facility",
+                 "lines": [{"account": "135000", "fund": "FIN-DL", "side": "debit", "amount": "1.00", "currency": "USD"},
+                           {"account": "101000", "fund": "FIN-DL", "side": "credit", "amount": "1.00", "currency": "USD"}]}
+                """, "nofac.json")
+            _ = try Book.ok(["post", entry], conninfo)
+            let broken = try CLI.run(args + ["--format", "json", "--database", conninfo])
+            #expect(broken.exitCode == 2)
+            let after = try #require(try Book.json(broken.stdout)["lines"] as? [[String: Any]])
+            #expect(after.filter { $0["difference"] as? String != "0.00" }.map { "\($0["fund"]!) \($0["currency"]!) \($0["line"]!) \($0["difference"]!)" } == ["FIN-DL USD 135000 1.00"])
+
+            // A stored balance altered by a superuser: the guarantees line breaks by what was added.
+            let db = try TestDatabase.connect(conninfo)
+            try db.execute(unsafeSQL: """
+                SET session_replication_role = replica;
+                UPDATE ledger.balance_month SET debit_minor = debit_minor + 500
+                 WHERE ctid = (SELECT ctid FROM ledger.balance_month WHERE account = '920100' AND fund = 'FIN-LG' LIMIT 1);
+                RESET session_replication_role
+                """)
+            let table = try CLI.run(args + ["--database", conninfo])
+            #expect(table.exitCode == 2 && table.stdout.contains("BREAKS"))
+            #expect(table.stdout.split(separator: "\n").contains { $0.contains("920100") && $0.contains("5.00") && $0.hasSuffix("!") }, "\(table.stdout)")
+        }
+    }
 }
 
 /// The BAI2 file the reader's tests use (two accounts, control totals that tie).
