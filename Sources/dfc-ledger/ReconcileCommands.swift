@@ -136,21 +136,28 @@ struct Reconcile: ParsableCommand {
 }
 
 extension Reconcile {
-    struct Breaks: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Open breaks across stored statements, aged: 0-30, 31-60, 61-90 and over 90 days; over two months flagged.")
+    /// The options of a scheduled reconciliation job: a date, a fund, and whether a break fails it.
+    struct JobOptions: ParsableArguments {
+        @Option(help: "As of this date, YYYY-MM-DD (default: today, UTC).") var asOf: String?
         @Option(help: "Only this fund.") var fund: String?
-        @Option(help: "Age as of this date, YYYY-MM-DD (default: today, UTC).") var asOf: String?
-        @Flag(help: "Exit 2 when any break is open (for scheduled jobs).") var failOnBreak = false
-        @OptionGroup var output: TableFormatOption
-        @OptionGroup var database: DatabaseOptions
+        @Flag(help: "Exit 2 on any break (for scheduled jobs).") var failOnBreak = false
 
         func validate() throws {
             if let asOf, CivilDate(iso: asOf) == nil { throw ValidationError("--as-of \"\(asOf)\" is not a date in YYYY-MM-DD form") }
         }
 
+        var date: CivilDate { asOf.flatMap { CivilDate(iso: $0) } ?? CivilDate.todayUTC() }
+    }
+
+    struct Breaks: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Open breaks across stored statements, aged: 0-30, 31-60, 61-90 and over 90 days; over two months flagged.")
+        @OptionGroup var job: JobOptions
+        @OptionGroup var output: TableFormatOption
+        @OptionGroup var database: DatabaseOptions
+
         func run() throws {
-            let date = asOf.flatMap { CivilDate(iso: $0) } ?? CivilDate.todayUTC()
+            let (date, fund, failOnBreak) = (job.date, job.fund, job.failOnBreak)
             let breaks = try database.store().openBreaks(fund: fund, asOf: date)
             struct Item: Encodable {
                 var side, statementId, fund, currency, date, amount, reference, bucket: String
@@ -234,18 +241,12 @@ extension Reconcile {
                 entry posted to a control account outside the events, or a stored balance that is not the sum of \
                 its lines.
                 """)
-        @Option(help: "As of this date, YYYY-MM-DD (default: today, UTC).") var asOf: String?
-        @Option(help: "Only this fund.") var fund: String?
-        @Flag(help: "Exit 2 when any line does not tie (for scheduled jobs).") var failOnBreak = false
+        @OptionGroup var job: JobOptions
         @OptionGroup var output: TableFormatOption
         @OptionGroup var database: DatabaseOptions
 
-        func validate() throws {
-            if let asOf, CivilDate(iso: asOf) == nil { throw ValidationError("--as-of \"\(asOf)\" is not a date in YYYY-MM-DD form") }
-        }
-
         func run() throws {
-            let date = asOf.flatMap { CivilDate(iso: $0) } ?? CivilDate.todayUTC()
+            let (date, fund, failOnBreak) = (job.date, job.fund, job.failOnBreak)
             let lines = try database.store().subledgerTieOut(asOf: date, fund: fund)
             struct Line: Encodable { var fund, currency, line, subledger, generalLedger, difference: String }
             let rows = lines.map { l in
