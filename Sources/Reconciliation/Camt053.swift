@@ -21,10 +21,16 @@ public enum Camt053 {
             throw InputError(file: file, field: "XML", value: declaration, reason: "a DOCTYPE or entity declaration is refused: a statement never needs one, and resolving it could read files or exhaust memory")
         }
         let collector = Collector(file: file, sha256: AuditChain.sha256Hex(bytes))
-        let parser = XMLParser(data: Data(bytes))
-        parser.shouldResolveExternalEntities = false
-        parser.delegate = collector
-        let parsed = parser.parse()
+        // Fed as a stream, in chunks: given as one block of data, libxml2 refused documents over
+        // ~10 MB (its look-ahead limit) as not well-formed. The stream reads the caller's bytes in
+        // place (no copy of the file).
+        let (parser, parsed) = bytes.withUnsafeBufferPointer { buffer in
+            let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!), count: buffer.count, deallocator: .none)
+            let parser = XMLParser(stream: InputStream(data: data))
+            parser.shouldResolveExternalEntities = false
+            parser.delegate = collector
+            return (parser, parser.parse())
+        }
         if let error = collector.error { throw error }
         guard parsed, collector.path.isEmpty else {
             if let open = collector.path.last, parsed {

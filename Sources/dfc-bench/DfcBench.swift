@@ -14,7 +14,7 @@ import TestSupport
 struct DfcBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dfc-bench", abstract: "Benchmarks for Scripts/bench (prints JSON).",
-        subcommands: [Post.self, Generate.self, LoadHistory.self, Balances.self, CopyBaseline.self, IndexCeiling.self])
+        subcommands: [Post.self, Generate.self, LoadHistory.self, Balances.self, CopyBaseline.self, IndexCeiling.self, ReconcileSetup.self])
 }
 
 func emit(_ fields: [String: Any]) {
@@ -346,5 +346,78 @@ struct IndexCeiling: ParsableCommand {
         let elapsed = elapsedSeconds(since: start)
         try db.execute(unsafeSQL: "DROP SCHEMA bench_ceiling CASCADE")
         emit(["lines": lines, "seconds": elapsed, "lines_per_second": Double(lines) / elapsed])
+    }
+}
+
+/// A month of cash movements for reconciliation at scale: N entries on FIN-DL's USD cash (101000
+/// against 251000, written in bulk with the journal's triggers off, their day balances rebuilt),
+/// and the bank's statements of them, every item matching one entry by reference: a camt.053 and a
+/// BAI2 file in `out`.
+struct ReconcileSetup: ParsableCommand {
+    @Option var conninfo: String
+    @Option var items: Int
+    @Option var out: String
+
+    func run() throws {
+        let db = try Connection(conninfo: conninfo)
+        try db.execute(unsafeSQL: "SET session_replication_role = replica")
+        try db.transaction { tx in
+            try tx.execute(
+                """
+                INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count)
+                SELECT 'rec-' || g, DATE '2026-11-01' + (g % 30)::int, 'lockbox receipt', 2 FROM generate_series(1, \(items)) g
+                """)
+            try tx.execute(
+                """
+                INSERT INTO ledger.journal_line (entry_id, line_no, account, fund, facility_id, side, amount_minor, currency)
+                SELECT e.entry_id, n, CASE n WHEN 1 THEN '101000' ELSE '251000' END, 'FIN-DL', NULL, CASE n WHEN 1 THEN 'debit' ELSE 'credit' END,
+                       100 + substr(e.event_key, 5)::bigint, 'USD'
+                  FROM ledger.journal_entry e, generate_series(1, 2) n WHERE e.event_key LIKE 'rec-%'
+                """)
+            try tx.execute(
+                """
+                INSERT INTO ledger.balance_day AS b (account, fund, facility_id, currency, day, debit_minor, credit_minor)
+                SELECT l.account, l.fund, '', l.currency, e.effective_date,
+                       coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0), coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)
+                  FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id WHERE e.event_key LIKE 'rec-%'
+                 GROUP BY 1, 2, 3, 4, 5
+                ON CONFLICT (account, fund, facility_id, currency, day) DO UPDATE
+                   SET debit_minor = b.debit_minor + EXCLUDED.debit_minor, credit_minor = b.credit_minor + EXCLUDED.credit_minor
+                """)
+        }
+        try db.execute(unsafeSQL: "RESET session_replication_role; ANALYZE ledger.journal_entry; ANALYZE ledger.journal_line; ANALYZE ledger.balance_day")
+
+        // The statements: item k is entry rec-k, 100 + k cents, on day 1 + k % 30.
+        func day(_ k: Int) -> Int { 1 + k % 30 }
+        var total: Int64 = 0
+        var camt = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr><MsgId>BENCH</MsgId></GrpHdr>
+            <Stmt><Id>BENCH-\(items)</Id><Acct><Id><Othr><Id>4030-0001</Id></Othr></Id><Ccy>USD</Ccy></Acct>
+
+            """
+        var entries = ""
+        var bai = ""
+        for k in 1...items {
+            let cents = Int64(100 + k)
+            total += cents
+            let amount = "\(cents / 100).\(cents % 100 < 10 ? "0" : "")\(cents % 100)"
+            let date = "2026-11-\(day(k) < 10 ? "0" : "")\(day(k))"
+            entries += "<Ntry><Amt Ccy=\"USD\">\(amount)</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>\(date)</Dt></BookgDt>"
+                + "<AcctSvcrRef>B\(k)</AcctSvcrRef><NtryDtls><TxDtls><Refs><EndToEndId>rec-\(k)</EndToEndId></Refs></TxDtls></NtryDtls></Ntry>\n"
+            bai += "16,195,\(cents),V,2611\(day(k) < 10 ? "0" : "")\(day(k)),,B\(k),rec-\(k),Lockbox receipt/\n"
+        }
+        camt += "<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"USD\">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>\n"
+        camt += "<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"USD\">\(total / 100).\(total % 100 < 10 ? "0" : "")\(total % 100)</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>\n"
+        camt += entries + "</Stmt></BkToCstmrStmt></Document>\n"
+        try camt.write(toFile: out + "/statement.xml", atomically: true, encoding: .utf8)
+        // BAI2: 03 with opening 0 and closing total; control totals and record counts that tie.
+        let accountTotal = total + total  // the closing summary and the details
+        let accountRecords = items + 2
+        let text = "01,BENCHBANK,DFCLEDGER,261201,0800,BENCH\(items),,,2/\n02,DFCLEDGER,BENCHBANK,1,261130,2400,USD,2/\n"
+            + "03,4030-0001,USD,010,0,,,015,\(total),,/\n" + bai + "49,\(accountTotal),\(accountRecords)/\n"
+            + "98,\(accountTotal),1,\(accountRecords + 2)/\n99,\(accountTotal),1,\(accountRecords + 4)/\n"
+        try text.write(toFile: out + "/statement.bai", atomically: true, encoding: .utf8)
+        emit(["items": items, "total_minor": total])
     }
 }
