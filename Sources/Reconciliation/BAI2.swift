@@ -19,6 +19,8 @@ public enum BAI2 {
         var line: Int
         /// Physical records it spans (itself and its 88s).
         var physical: Int
+        /// A 16's text continued by its 88s.
+        var continuation: [String] = []
     }
 
     public static func read(_ bytes: [UInt8], file: String) throws(InputError) -> [BankStatement] {
@@ -52,8 +54,8 @@ public enum BAI2 {
                     throw InputError(file: file, location: "line \(number)", field: "record type", value: "88", reason: "a continuation must follow the record it continues")
                 }
                 // A 16's text continues its text; any other record continues with more fields.
-                if previous.type == "16", let text = previous.fields.popLast() {
-                    previous.fields.append(text + " " + fields.joined(separator: ","))
+                if previous.type == "16" {
+                    previous.continuation.append(fields.joined(separator: ",").trimmingSpaces)
                 } else {
                     previous.fields += fields
                 }
@@ -186,8 +188,13 @@ public enum BAI2 {
             var closing: Int64?
             // Summaries: type code, amount, item count, funds type (and its fields), repeated.
             var i = 2
-            while i < identifier.fields.count, !field(identifier, i, "type code").isEmpty {
+            while i < identifier.fields.count {
                 let type = field(identifier, i, "type code")
+                // Some banks end a group with one comma more than its fields ("015,35217175,,,/").
+                if type.isEmpty {
+                    i += 1
+                    continue
+                }
                 let value = try amount(identifier, i + 1, "amount of summary \(type)", signed: true)
                 if let value {
                     total = try add(total, value, identifier, "account control total")
@@ -216,7 +223,8 @@ public enum BAI2 {
                 if field(detail, 2, "funds type") == "V" { date = try self.date(detail, 3, "value date") }
                 let bankReference = field(detail, 3 + extra, "bank reference")
                 let customerReference = field(detail, 4 + extra, "customer reference")
-                let text = 5 + extra < detail.fields.count ? detail.fields[(5 + extra)...].joined(separator: ",").trimmingSpaces : ""
+                let own = 5 + extra < detail.fields.count ? detail.fields[(5 + extra)...].joined(separator: ",").trimmingSpaces : ""
+                let text = ([own] + detail.continuation).filter { !$0.isEmpty }.joined(separator: " ")
                 items.append(
                     BankStatement.Item(
                         date: date, amount: code < 400 ? value : -value, reference: customerReference.isEmpty ? bankReference : customerReference,
@@ -243,7 +251,8 @@ public enum BAI2 {
         mutating func trailer(_ type: String, of what: String, total: Int64, parts: (name: String, count: Int)?, physical before: Int) throws(InputError) -> Int {
             let trailer = try next(type, after: "\(what) trailer")
             let name = "\(what) control total"
-            guard try amount(trailer, 0, name, signed: true) == total else {
+            // Some banks leave the total blank when it is zero.
+            guard try amount(trailer, 0, name, signed: true) ?? 0 == total else {
                 throw fail(trailer, name, field(trailer, 0, name), "the amounts it covers sum to \(total) (minor units): the control total does not tie")
             }
             var i = 1

@@ -158,3 +158,39 @@ import Testing
         #expect(StatementReader.detect(Self.bytes("date,amount,reference,description\n")) == .csv)
     }
 }
+
+/// Real banks' files: the samples the MIT-licensed `bai2` package ships (Tests/Fixtures/statements/bai2-package).
+@Suite struct RealBAI2FilesTests {
+    static func file(_ name: String) throws -> [UInt8] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/statements/bai2-package/\(name)")
+        return Array(try Data(contentsOf: url))
+    }
+
+    @Test func aNatWestFileWithContinuedSummariesAndTexts() throws {
+        let s = try #require(try BAI2.read(try Self.file("nwb_example.bai2"), file: "nwb").first)
+        #expect(s.currency.code == "GBP" && s.bankAccount == "88888888 600004" && s.opening == 36_521 && s.closing == 33_845)
+        #expect(s.items.map(\.amount) == [-971, -100, -123, -1_571, 89])
+        #expect(s.items[4].description == "TFR XBANKGO24007680SJ CAT JPY 2 GBPXBANKGO24007680BGC INTERNATIONAL-5373 CLIE NT SECCY AC TFR")
+    }
+
+    @Test func aSiliconValleyBankFileOfSeveralDays() throws {
+        let statements = try BAI2.read(try Self.file("svb_us_example.bai2"), file: "svb")
+        #expect(statements.count >= 2 && statements.allSatisfy { $0.currency.code == "USD" && $0.bankAccount == "1234567890" })
+        #expect(statements[0].opening == 34_726_979 && statements[0].closing == 35_217_175 && statements[0].items.map(\.amount) == [490_196])
+        #expect(statements[0].items[0].description == "SOME PAYMENT ACH OFFSET" && statements[0].items[0].reference == "172629")
+    }
+
+    @Test func aCitiSampleWhoseBalancesDoNotMoveIsRefused() {
+        // Its ledger balances stay at 100.00 while a credit of 0.01 arrives: it does not roll forward.
+        StatementReaderTests.refused(["citi, account 77777777", "does not roll forward", "0.01 more than the closing balance (GBP)"]) {
+            _ = try BAI2.read(try Self.file("citi_example.bai2"), file: "citi")
+        }
+    }
+
+    @Test func accountsWithoutBalancesCannotBeReconciled() throws {
+        // Blank control totals are read as zero; but an account without its opening and closing
+        // ledger balances cannot be rolled forward, and says so.
+        StatementReaderTests.refused(["blank", "line 3", "010", "015"]) { _ = try BAI2.read(try Self.file("account_trailer_amount_blank_example.bai2"), file: "blank") }
+    }
+}
