@@ -48,6 +48,18 @@ CREATE TABLE ledger.statement_match (
 );
 CREATE INDEX statement_match_item ON ledger.statement_match (statement_id, item_no);
 
+-- Each entry's net effect on an account, fund and currency (debit − credit), with the reference
+-- matching uses (DESIGN.md §5: the event's reference, else its event id). Filters on its grouping
+-- columns reach the tables below it, so it reads only the entries asked for.
+CREATE VIEW ledger.entry_movement AS
+SELECT e.entry_id, e.effective_date, l.account, l.fund, l.currency,
+       sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END)::bigint AS net,
+       coalesce(nullif(ev.reference, ''), e.event_key) AS reference
+  FROM ledger.journal_entry e
+  JOIN ledger.journal_line l ON l.entry_id = e.entry_id
+  LEFT JOIN ledger.event ev ON ev.entry_id = e.entry_id
+ GROUP BY e.entry_id, e.effective_date, l.account, l.fund, l.currency, ev.reference, e.event_key;
+
 CREATE TRIGGER bank_statement_append_only BEFORE UPDATE OR DELETE ON ledger.bank_statement
     FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER bank_statement_item_append_only BEFORE UPDATE OR DELETE ON ledger.bank_statement_item
@@ -64,6 +76,8 @@ CREATE TRIGGER statement_match_no_truncate BEFORE TRUNCATE ON ledger.statement_m
 ALTER TABLE ledger.bank_statement OWNER TO ledger_owner;
 ALTER TABLE ledger.bank_statement_item OWNER TO ledger_owner;
 ALTER TABLE ledger.statement_match OWNER TO ledger_owner;
+ALTER VIEW ledger.entry_movement OWNER TO ledger_owner;
+GRANT SELECT ON ledger.entry_movement TO ledger_officer, ledger_reporter, ledger_reconciler;
 REVOKE ALL ON ledger.bank_statement, ledger.bank_statement_item, ledger.statement_match FROM PUBLIC;
 GRANT SELECT ON ledger.bank_statement, ledger.bank_statement_item, ledger.statement_match TO ledger_officer, ledger_reporter, ledger_reconciler;
 GRANT INSERT ON ledger.bank_statement, ledger.bank_statement_item, ledger.statement_match TO ledger_reconciler;

@@ -80,23 +80,22 @@ extension LedgerStore {
         try Self.movements(connection, account: account, fund: fund, currency: currency, from: from, to: to, includingMatched: includingMatched)
     }
 
+    /// One account's balance (debit − credit) in one fund and currency as of a date.
+    public func balance(account: String, fund: String, currency: Currency, asOf: CivilDate) throws -> Int64 {
+        try balances(asOf: asOf, fund: fund, account: account).filter { $0.currency == currency.code }.reduce(0) { $0 + $1.balanceMinorUnits }
+    }
+
     static func movements(
         _ db: Connection, account: String, fund: String, currency: Currency, from: CivilDate, to: CivilDate, includingMatched: Bool
     ) throws -> [LedgerMovement] {
         try db.query(
             """
-            SELECT e.entry_id, e.effective_date,
-                   sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END)::bigint,
-                   coalesce(nullif(ev.reference, ''), e.event_key)
-              FROM ledger.journal_entry e
-              JOIN ledger.journal_line l ON l.entry_id = e.entry_id
-              LEFT JOIN ledger.event ev ON ev.entry_id = e.entry_id
-             WHERE e.effective_date BETWEEN \(from) AND \(to)
-               AND l.account = \(account) AND l.fund = \(fund) AND l.currency = \(currency.code)
-               AND (\(includingMatched) OR NOT EXISTS (SELECT 1 FROM ledger.statement_match m WHERE m.entry_id = e.entry_id))
-             GROUP BY e.entry_id, e.effective_date, ev.reference, e.event_key
-            HAVING sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END) <> 0
-             ORDER BY e.effective_date, e.entry_id
+            SELECT mv.entry_id, mv.effective_date, mv.net, mv.reference
+              FROM ledger.entry_movement mv
+             WHERE mv.effective_date BETWEEN \(from) AND \(to)
+               AND mv.account = \(account) AND mv.fund = \(fund) AND mv.currency = \(currency.code) AND mv.net <> 0
+               AND (\(includingMatched) OR NOT EXISTS (SELECT 1 FROM ledger.statement_match m WHERE m.entry_id = mv.entry_id))
+             ORDER BY mv.effective_date, mv.entry_id
             """
         ).map { LedgerMovement(entryID: try $0.decode(at: 0), date: try $0.decode(at: 1), amount: try $0.decode(at: 2), reference: try $0.decode(at: 3)) }
     }
@@ -172,19 +171,10 @@ extension LedgerStore {
             UNION ALL
             SELECT DISTINCT ON (mv.entry_id) 'ledger', s.statement_id, NULL::integer, mv.entry_id, s.fund, s.currency, mv.effective_date, mv.net, mv.reference
               FROM ledger.bank_statement s
-              CROSS JOIN LATERAL (
-                  SELECT e.entry_id, e.effective_date, sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END)::bigint AS net,
-                         coalesce(nullif(ev.reference, ''), e.event_key) AS reference
-                    FROM ledger.journal_entry e
-                    JOIN ledger.journal_line l ON l.entry_id = e.entry_id
-                    LEFT JOIN ledger.event ev ON ev.entry_id = e.entry_id
-                   WHERE e.effective_date BETWEEN s.first_day AND s.last_day AND e.effective_date <= \(asOf)
-                     AND l.account = s.account AND l.fund = s.fund AND l.currency = s.currency
-                     AND NOT EXISTS (SELECT 1 FROM ledger.statement_match m WHERE m.entry_id = e.entry_id)
-                   GROUP BY e.entry_id, e.effective_date, ev.reference, e.event_key
-                  HAVING sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END) <> 0
-              ) mv
-             WHERE \(fund)::text IS NULL OR s.fund = \(fund)::text
+              JOIN ledger.entry_movement mv
+                ON mv.effective_date BETWEEN s.first_day AND s.last_day AND mv.account = s.account AND mv.fund = s.fund AND mv.currency = s.currency
+             WHERE mv.effective_date <= \(asOf) AND mv.net <> 0 AND (\(fund)::text IS NULL OR s.fund = \(fund)::text)
+               AND NOT EXISTS (SELECT 1 FROM ledger.statement_match m WHERE m.entry_id = mv.entry_id)
              ORDER BY 7, 1, 2, 3, 4
             """
         ).map { row in
@@ -228,23 +218,27 @@ extension LedgerStore {
                 }
                 throw InputError(file: "reconcile match", field: "--item", value: "\(statementID) #\(itemNo)", reason: "the item is matched already")
             }
+            // The entries' movements on the statement's cash, in one query.
+            var movements: [Int64: (net: Int64, matched: Bool)] = [:]
+            for row in try tx.query(
+                """
+                SELECT mv.entry_id, mv.net, EXISTS (SELECT 1 FROM ledger.statement_match m WHERE m.entry_id = mv.entry_id)
+                  FROM ledger.entry_movement mv
+                 WHERE mv.entry_id = ANY (\(Self.raw(entryIDs.map(String.init)))::bigint[])
+                   AND mv.account = \(try item.decode(String.self, at: 1)) AND mv.fund = \(try item.decode(String.self, at: 2)) AND mv.currency = \(currency.code)
+                """)
+            {
+                movements[try row.decode(Int64.self, at: 0)] = (try row.decode(Int64.self, at: 1), try row.decode(Bool.self, at: 2))
+            }
             var total: Int64 = 0
             for id in entryIDs {
-                guard let row = try tx.query(
-                    """
-                    SELECT sum(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END)::bigint,
-                           EXISTS (SELECT 1 FROM ledger.statement_match m WHERE m.entry_id = \(id))
-                      FROM ledger.journal_line l
-                     WHERE l.entry_id = \(id) AND l.account = \(try item.decode(String.self, at: 1)) AND l.fund = \(try item.decode(String.self, at: 2))
-                       AND l.currency = \(currency.code)
-                    """
-                ).first, let net = try row.decode(Int64?.self, at: 0), net != 0 else {
+                guard let movement = movements[id], movement.net != 0 else {
                     throw InputError(file: "reconcile match", field: "--entry", value: String(id), reason: "the entry does not move the statement's account, fund and currency")
                 }
-                guard try row.decode(Bool.self, at: 1) == false else {
+                guard !movement.matched else {
                     throw InputError(file: "reconcile match", field: "--entry", value: String(id), reason: "the entry is matched to another item already")
                 }
-                total += net
+                total += movement.net
             }
             let amount: Int64 = try item.decode(at: 0)
             guard total == amount else {

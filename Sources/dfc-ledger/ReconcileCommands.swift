@@ -62,8 +62,7 @@ struct Reconcile: ParsableCommand {
             let open = try store.ledgerMovements(account: account, fund: fund, currency: statement.currency, from: period.lowerBound, to: period.upperBound)
             let all = try store.ledgerMovements(
                 account: account, fund: fund, currency: statement.currency, from: period.lowerBound, to: period.upperBound, includingMatched: true)
-            let ledgerOpening = try store.balances(asOf: period.lowerBound.adding(days: -1), fund: fund, account: account)
-                .filter { $0.currency == statement.currency.code }.reduce(0) { $0 + $1.balanceMinorUnits }
+            let ledgerOpening = try store.balance(account: account, fund: fund, currency: statement.currency, asOf: period.lowerBound.adding(days: -1))
             let report = ReconciliationReport.build(
                 statement, account: account, fund: fund, matches: matches, open: open, ledgerOpening: ledgerOpening, periodMovements: all)
             try render(report, stored: stored)
