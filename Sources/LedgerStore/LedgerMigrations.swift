@@ -29,6 +29,7 @@ public enum LedgerMigrations {
         migration("0021_one_entry_as_arrays.sql", PackageResources._021_one_entry_as_arrays_sql),
         migration("0022_event_month.sql", PackageResources._022_event_month_sql),
         migration("0023_statements.sql", PackageResources._023_statements_sql),
+        migration("0024_statement_movements.sql", PackageResources._024_statement_movements_sql),
     ]
 
     public static func migrator() throws -> Migrator { try Migrator(all) }

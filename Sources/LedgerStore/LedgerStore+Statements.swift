@@ -19,15 +19,17 @@ extension LedgerStore {
     }
 
     /// Stores a statement and the matches `match` finds among the ledger's open movements of its
-    /// period, in one transaction: a statement is never stored without its matches. The same
-    /// statement again writes nothing (`.alreadyStored`), and `match` is not called.
+    /// period (`BankStatement.period`), in one transaction: a statement is never stored without
+    /// its matches. The same statement again writes nothing (`.alreadyStored`), and `match` is
+    /// not called.
     public func storeStatement(
-        _ s: BankStatement, account: String, fund: String, file: String, from: CivilDate, to: CivilDate,
-        match: ([LedgerMovement]) -> [(itemNo: Int, entryIDs: [Int64], rule: String)]
+        _ s: BankStatement, account: String, fund: String, file: String, match: ([LedgerMovement]) -> [(itemNo: Int, entryIDs: [Int64], rule: String)]
     ) throws -> StatementStored {
         try connection.transaction { tx in
             guard try Self.insertStatement(s, account: account, fund: fund, file: file, tx) == .stored else { return .alreadyStored }
-            let open = try Self.movements(tx, account: account, fund: fund, currency: s.currency, from: from, to: to, includingMatched: false)
+            guard let period = s.period else { return .stored }
+            let open = try Self.movements(
+                tx, account: account, fund: fund, currency: s.currency, from: period.lowerBound, to: period.upperBound, includingMatched: false)
             try Self.insertMatches(tx, statementID: s.id, match(open), reason: nil)
             return .stored
         }
@@ -72,12 +74,22 @@ extension LedgerStore {
 
     /// Each entry's net effect on `account`, `fund` and `currency` dated from `from` to `to`
     /// (a `repay` is one receipt), signed from the account's view (debit − credit), with its
-    /// event's reference, else its event id; entries matched to a statement item already are
-    /// left out unless `includingMatched`. In date and entry order.
+    /// event's reference, else its event id; an entry and its reversal both in the period net to
+    /// nothing and are left out, as are entries matched to a statement item already unless
+    /// `includingMatched`. In date and entry order.
     public func ledgerMovements(
         account: String, fund: String, currency: Currency, from: CivilDate, to: CivilDate, includingMatched: Bool = false
     ) throws -> [LedgerMovement] {
         try Self.movements(connection, account: account, fund: fund, currency: currency, from: from, to: to, includingMatched: includingMatched)
+    }
+
+    /// The period a stored statement was matched over (nil for an unknown statement, or one
+    /// without items or a stated period).
+    public func statementPeriod(statementID: String) throws -> ClosedRange<CivilDate>? {
+        guard let row = try connection.query("SELECT first_day, last_day FROM ledger.bank_statement WHERE statement_id = \(statementID)").first,
+            let first: CivilDate = try row.decode(at: 0), let last: CivilDate = try row.decode(at: 1)
+        else { return nil }
+        return first...last
     }
 
     /// One account's balance (debit − credit) in one fund and currency as of a date.
@@ -91,10 +103,8 @@ extension LedgerStore {
         try db.query(
             """
             SELECT mv.entry_id, mv.effective_date, mv.net, mv.reference
-              FROM ledger.entry_movement mv
-             WHERE mv.effective_date BETWEEN \(from) AND \(to)
-               AND mv.account = \(account) AND mv.fund = \(fund) AND mv.currency = \(currency.code) AND mv.net <> 0
-               AND (\(includingMatched) OR NOT EXISTS (SELECT 1 FROM ledger.statement_match m WHERE m.entry_id = mv.entry_id))
+              FROM ledger.statement_movements(\(account), \(fund), \(currency.code), \(from), \(to)) mv
+             WHERE (\(includingMatched) OR NOT EXISTS (SELECT 1 FROM ledger.statement_match m WHERE m.entry_id = mv.entry_id))
              ORDER BY mv.effective_date, mv.entry_id
             """
         ).map { LedgerMovement(entryID: try $0.decode(at: 0), date: try $0.decode(at: 1), amount: try $0.decode(at: 2), reference: try $0.decode(at: 3)) }
@@ -171,9 +181,8 @@ extension LedgerStore {
             UNION ALL
             SELECT DISTINCT ON (mv.entry_id) 'ledger', s.statement_id, NULL::integer, mv.entry_id, s.fund, s.currency, mv.effective_date, mv.net, mv.reference
               FROM ledger.bank_statement s
-              JOIN ledger.entry_movement mv
-                ON mv.effective_date BETWEEN s.first_day AND s.last_day AND mv.account = s.account AND mv.fund = s.fund AND mv.currency = s.currency
-             WHERE mv.effective_date <= \(asOf) AND mv.net <> 0 AND (\(fund)::text IS NULL OR s.fund = \(fund)::text)
+             CROSS JOIN LATERAL ledger.statement_movements(s.account, s.fund, s.currency, s.first_day, s.last_day) mv
+             WHERE mv.effective_date <= \(asOf) AND (\(fund)::text IS NULL OR s.fund = \(fund)::text)
                AND NOT EXISTS (SELECT 1 FROM ledger.statement_match m WHERE m.entry_id = mv.entry_id)
              ORDER BY 7, 1, 2, 3, 4
             """

@@ -233,7 +233,7 @@ public enum BAI2 {
             physical += try trailer("49", of: "account", total: total, parts: nil, physical: physical)
             let statement = BankStatement(
                 id: "bai2-\(fileID)-\(number)-\(asOf)", format: .bai2, bankAccount: number, currency: currency, opening: opening, closing: closing,
-                items: items, sha256: sha256)
+                items: items, sha256: sha256, statedPeriod: asOf...asOf)
             try statement.checkRollForward(file: "\(file), account \(number)")
             return (statement, total, physical)
         }

@@ -79,7 +79,7 @@ public enum Camt053 {
         }
         struct Balance { var code = "", amount = "", currency = "", indicator = "" }
         struct Current {
-            var id = "", account = "", currency = ""
+            var id = "", account = "", currency = "", from = "", to = ""
             var balances: [Balance] = []
             var entries: [Entry] = []
             var line = 0
@@ -170,6 +170,8 @@ public enum Camt053 {
             case ("IBAN", "Id", "Acct"): statement!.account = value
             case ("Id", "Othr", "Id") where path.dropLast(3).last == "Acct": statement!.account = value
             case ("Ccy", "Acct", _): statement!.currency = value
+            case ("FrDtTm", "FrToDt", _): statement!.from = String(value.prefix(10))
+            case ("ToDtTm", "FrToDt", _): statement!.to = String(value.prefix(10))
             case ("Stmt", _, _):
                 if let done = finish(statement!, parser) { statements.append(done) }
                 statement = nil
@@ -187,8 +189,12 @@ public enum Camt053 {
 
         /// The statement, its amounts in minor units, or nil after recording why not.
         func finish(_ s: Current, _ parser: XMLParser) -> BankStatement? {
-            func reject(_ field: String, _ value: String, _ reason: String) -> BankStatement? {
-                if error == nil { error = InputError(file: file, location: "line \(s.line)", field: field, value: value, reason: reason) }
+            /// Records the first reason the statement is refused (at `line`, else the statement's line).
+            func refuse(_ field: String, _ value: String, _ reason: String, line: Int? = nil) {
+                if error == nil { error = InputError(file: file, location: "line \(line ?? s.line)", field: field, value: value, reason: reason) }
+            }
+            func reject(_ field: String, _ value: String, _ reason: String, line: Int? = nil) -> BankStatement? {
+                refuse(field, value, reason, line: line)
                 return nil
             }
             guard !s.id.isEmpty else { return reject("Stmt/Id", "", "the statement has no Id") }
@@ -196,18 +202,18 @@ public enum Camt053 {
             guard let currency = Currency(code: code) else { return reject("Acct/Ccy", code, "not an ISO 4217 currency") }
             func money(_ text: String, _ ccy: String, _ indicator: String, _ field: String, line: Int) -> Int64? {
                 guard ccy.isEmpty || ccy == currency.code else {
-                    _ = reject(field, ccy, "an amount in another currency than the statement's \(currency.code)")
+                    refuse(field, ccy, "an amount in another currency than the statement's \(currency.code)")
                     return nil
                 }
                 guard let minor = try? Money(parsing: text, currency: currency).minorUnits, minor >= 0 else {
-                    if error == nil { error = InputError(file: file, location: "line \(line)", field: field, value: text, reason: "not an amount in \(currency.code)") }
+                    refuse(field, text, "not an amount in \(currency.code)", line: line)
                     return nil
                 }
                 switch indicator {
                 case "CRDT": return minor
                 case "DBIT": return -minor
                 default:
-                    if error == nil { error = InputError(file: file, location: "line \(line)", field: "CdtDbtInd", value: indicator, reason: "must be CRDT or DBIT") }
+                    refuse("CdtDbtInd", indicator, "must be CRDT or DBIT", line: line)
                     return nil
                 }
             }
@@ -216,15 +222,21 @@ public enum Camt053 {
                 return money(b.amount, b.currency, b.indicator, "Bal \(code)/Amt", line: s.line)
             }
             guard let opening = balance("OPBD"), let closing = balance("CLBD") else {
-                return error == nil ? reject("Bal", "", "the statement needs its OPBD (opening booked) and CLBD (closing booked) balances") : nil
+                return reject("Bal", "", "the statement needs its OPBD (opening booked) and CLBD (closing booked) balances")
+            }
+            var stated: ClosedRange<CivilDate>?
+            if !s.from.isEmpty || !s.to.isEmpty {
+                guard let from = CivilDate(iso: s.from), let to = CivilDate(iso: s.to), from <= to else {
+                    return reject("Stmt/FrToDt", "\(s.from)..\(s.to)", "the statement's period needs a FrDtTm on or before its ToDtTm")
+                }
+                stated = from...to
             }
             var items: [BankStatement.Item] = []
             for e in s.entries {
                 guard let amount = money(e.amount, e.currency, e.indicator, "Ntry/Amt", line: e.line) else { return nil }
                 let dateText = e.bookingDate.isEmpty ? e.valueDate : e.bookingDate
                 guard let date = CivilDate(iso: dateText) else {
-                    if error == nil { error = InputError(file: file, location: "line \(e.line)", field: "Ntry/BookgDt", value: dateText, reason: "the entry needs a booking or value date") }
-                    return nil
+                    return reject("Ntry/BookgDt", dateText, "the entry needs a booking or value date", line: e.line)
                 }
                 let fallback = e.servicerRef.isEmpty ? e.entryRef : e.servicerRef
                 let priced = e.transactions.filter { !$0.amount.isEmpty }
@@ -240,8 +252,8 @@ public enum Camt053 {
                             BankStatement.Item(date: date, amount: part, reference: t.endToEnd.isEmpty ? fallback : t.endToEnd, description: e.info, bankReference: fallback, location: "line \(e.line)"))
                     }
                     guard sum == amount else {
-                        if error == nil { error = InputError(file: file, location: "line \(e.line)", field: "NtryDtls/TxDtls", value: e.amount, reason: "the batch's transactions add up to \(Money(minorUnits: sum, currency: currency).formatted), not the entry's amount") }
-                        return nil
+                        return reject(
+                            "NtryDtls/TxDtls", e.amount, "the batch's transactions add up to \(Money(minorUnits: sum, currency: currency).formatted), not the entry's amount", line: e.line)
                     }
                 } else {
                     let endToEnd = e.transactions.first?.endToEnd ?? ""
@@ -249,7 +261,7 @@ public enum Camt053 {
                         BankStatement.Item(date: date, amount: amount, reference: endToEnd.isEmpty || endToEnd == "NOTPROVIDED" ? fallback : endToEnd, description: e.info, bankReference: fallback, location: "line \(e.line)"))
                 }
             }
-            return BankStatement(id: s.id, format: .camt053, bankAccount: s.account, currency: currency, opening: opening, closing: closing, items: items, sha256: sha256)
+            return BankStatement(id: s.id, format: .camt053, bankAccount: s.account, currency: currency, opening: opening, closing: closing, items: items, sha256: sha256, statedPeriod: stated)
         }
     }
 }

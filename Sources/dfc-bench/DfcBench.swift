@@ -393,7 +393,7 @@ struct ReconcileSetup: ParsableCommand {
         var camt = """
             <?xml version="1.0" encoding="UTF-8"?>
             <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr><MsgId>BENCH</MsgId></GrpHdr>
-            <Stmt><Id>BENCH-\(items)</Id><Acct><Id><Othr><Id>4030-0001</Id></Othr></Id><Ccy>USD</Ccy></Acct>
+            <Stmt><Id>BENCH-\(items)</Id><FrToDt><FrDtTm>2026-11-01T00:00:00</FrDtTm><ToDtTm>2026-11-30T23:59:59</ToDtTm></FrToDt><Acct><Id><Othr><Id>4030-0001</Id></Othr></Id><Ccy>USD</Ccy></Acct>
 
             """
         var entries = ""

@@ -33,6 +33,8 @@ struct Reconcile: ParsableCommand {
         @Option(help: "CSV without a balance column: the opening balance.") var opening: String?
         @Option(help: "CSV without a balance column: the closing balance.") var closing: String?
         @Option(help: "CSV columns of another layout: date=…,amount=… (or debit=…,credit=…),reference=…,description=…[,balance=…].") var columns: String?
+        @Option(help: "The statement's first day, YYYY-MM-DD, when the file states no period (CSV) or to override it.") var from: String?
+        @Option(help: "The statement's last day, YYYY-MM-DD (with --from).") var to: String?
         @Option(help: "Days either side for matching by amount alone.") var windowDays: Int = 3
         @Flag(help: "Exit 2 when anything is left unmatched (for scheduled jobs).") var failOnBreak = false
         @OptionGroup var output: TableFormatOption
@@ -40,6 +42,12 @@ struct Reconcile: ParsableCommand {
 
         func validate() throws {
             guard (0...31).contains(windowDays) else { throw ValidationError("--window-days must be between 0 and 31") }
+            guard (from == nil) == (to == nil) else { throw ValidationError("--from and --to go together") }
+            if let from, let to {
+                guard let first = CivilDate(iso: from) else { throw ValidationError("--from \(from) is not a date (YYYY-MM-DD)") }
+                guard let last = CivilDate(iso: to) else { throw ValidationError("--to \(to) is not a date (YYYY-MM-DD)") }
+                guard first <= last else { throw ValidationError("--from \(from) is after --to \(to)") }
+            }
             if let columns, CSVStatement.Layout(mapping: columns) == nil {
                 throw ValidationError("--columns \"\(columns)\" must name date, reference, description and either amount or debit and credit, e.g. date=Booked,amount=Amount,reference=Ref,description=Text")
             }
@@ -47,17 +55,19 @@ struct Reconcile: ParsableCommand {
 
         func run() throws {
             // The file's bytes live only while it is read (a 100,000-item camt.053 is ~22 MB).
-            let statement = try read(try readInputFile(file, limit: 512 << 20))
+            var statement = try read(try readInputFile(file, limit: 512 << 20))
+            if let from = from.flatMap(CivilDate.init(iso:)), let to = to.flatMap(CivilDate.init(iso:)) { statement.statedPeriod = from...to }
             let store = try database.store()
             guard try store.accounts().contains(where: { $0.number == account }) else {
                 throw UsageError("--account \(account) is not in the chart of accounts (see dfc-ledger accounts list)")
             }
-            let period = statement.period ?? (CivilDate.todayUTC()...CivilDate.todayUTC())
-            let stored = try store.storeStatement(statement, account: account, fund: fund, file: file, from: period.lowerBound, to: period.upperBound) { open in
+            let stored = try store.storeStatement(statement, account: account, fund: fund, file: file) { open in
                 Matching.match(statement.items, open, windowDays: windowDays).matched.map {
                     (itemNo: $0.item + 1, entryIDs: $0.movements.map { open[$0].entryID }, rule: $0.rule.rawValue)
                 }
             }
+            // The period it was stored with (a statement stored before keeps its own).
+            let period = try store.statementPeriod(statementID: statement.id) ?? (CivilDate.todayUTC()...CivilDate.todayUTC())
             let matches = try store.statementMatches(statementID: statement.id)
             let open = try store.ledgerMovements(account: account, fund: fund, currency: statement.currency, from: period.lowerBound, to: period.upperBound)
             let all = try store.ledgerMovements(
@@ -100,7 +110,7 @@ struct Reconcile: ParsableCommand {
 
         func render(_ r: ReconciliationReport, stored: StatementStored) throws {
             switch output.format {
-            case .json: print(try JSONOutput.render(r), terminator: "")
+            case .json: try JSONOutput.stream(r) { print($0, terminator: "") }
             case .csv:
                 var table = TextTable(columns: [.init("side"), .init("date"), .init("amount", .right), .init("reference"), .init("entry_ids"), .init("rule")])
                 for m in r.matched { table.append(["matched", m.date, m.amount, m.reference, m.entryIds.map(String.init).joined(separator: ";"), m.rule]) }

@@ -99,10 +99,13 @@ import Testing
             let clean = try Self.write("date,amount,reference,description\n" + [rows[3], rows[5], rows[6]].joined(separator: "\n") + "\n", "clean.csv")
             let ok = try CLI.run([
                 "reconcile", "statement", clean, "--account", "101000", "--fund", "FIN-DL", "--opening", "0", "--closing", "5838640.36",
-                "--fail-on-break", "--format", "json", "--database", conninfo,
+                "--from", "2026-09-01", "--to", "2026-11-30", "--fail-on-break", "--format", "json", "--database", conninfo,
             ])
             #expect(ok.exitCode == 0, "\(ok.stdout) \(ok.stderr)")
             #expect(try Book.json(ok.stdout)["status"] as? String == "reconciled")
+            let cleanID = try #require((try Book.json(ok.stdout)["statement"] as? [String: Any])?["id"] as? String)
+            #expect(try db.scalar(String.self, "SELECT first_day || '..' || last_day FROM ledger.bank_statement WHERE statement_id = \(cleanID)") == "2026-09-01..2026-11-30")
+            #expect(try CLI.run(["reconcile", "statement", clean, "--account", "101000", "--fund", "FIN-DL", "--from", "2026-09-01", "--database", conninfo]).exitCode == 64)
 
             // A BAI2 file whose control total does not tie: refused, naming the line, nothing stored.
             let bai = try Self.write(StatementReaderFixtures.bai2.replacingOccurrences(of: "49,2600000,5/", with: "49,2600001,5/"), "nov.bai")

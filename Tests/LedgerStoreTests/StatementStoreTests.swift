@@ -55,4 +55,32 @@ import Testing
             }
         }
     }
+
+    @Test func anEntryAndItsReversalInsideThePeriodAreNoMovement() throws {
+        try withFundedLedger { store in
+            try store.record(ev("o", "2026-10-02", "GRNT", .obligate, 100_000))
+            let before = try store.record(ev("d0", "2026-09-28", "GRNT", .disburse, 5_000))
+            let wrong = try store.record(ev("d1", "2026-10-05", "GRNT", .disburse, 40_000))
+            let late = try store.record(ev("d2", "2026-10-06", "GRNT", .disburse, 10_000))
+            let reversal = try store.reverse(entryID: wrong.entryID, effectiveDate: D("2026-10-07"), reason: "keyed twice")
+            let reversalOfBefore = try store.reverse(entryID: before.entryID, effectiveDate: D("2026-10-08"), reason: "wrong month")
+            _ = try store.reverse(entryID: late.entryID, effectiveDate: D("2026-11-02"), reason: "returned by the bank")
+            let moves = try store.ledgerMovements(account: "101000", fund: "PRG", currency: .usd, from: D("2026-10-03"), to: D("2026-10-31"))
+            #expect(!moves.contains { $0.entryID == wrong.entryID || $0.entryID == reversal.entryID }, "d1 and its reversal net to nothing")
+            #expect(moves.map(\.entryID) == [late.entryID, reversalOfBefore.entryID], "reversed after the period; reversing an entry before it")
+            #expect(moves.map(\.amount) == [-10_000, 5_000])
+
+            // A statement is matched over the period its file states, not only its items' dates.
+            var stated = Self.statement(id: "BANK-2026-10-B")
+            stated.items = [stated.items[1]]
+            stated.statedPeriod = D("2026-10-03")...D("2026-10-31")
+            var offered: [LedgerMovement] = []
+            _ = try store.storeStatement(stated, account: "101000", fund: "PRG", file: "oct.xml") { open in
+                offered = open
+                return []
+            }
+            #expect(offered == moves)
+            #expect(try store.statementPeriod(statementID: "BANK-2026-10-B") == D("2026-10-03")...D("2026-10-31"))
+        }
+    }
 }

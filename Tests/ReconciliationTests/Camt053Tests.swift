@@ -8,7 +8,10 @@ import Reconciliation
 import Testing
 
 @Suite struct Camt053Tests {
-    static func statement(closing: String = "1246.50", batchSecond: String = "150.00", extra: String = "") -> String {
+    static func statement(
+        closing: String = "1246.50", batchSecond: String = "150.00", extra: String = "",
+        period: String = "<FrToDt><FrDtTm>2026-11-01T00:00:00</FrDtTm><ToDtTm>2026-11-30T23:59:59</ToDtTm></FrToDt>"
+    ) -> String {
         """
         <?xml version="1.0" encoding="UTF-8"?>
         <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
@@ -16,6 +19,7 @@ import Testing
             <GrpHdr><MsgId>MSG-1</MsgId><CreDtTm>2026-12-01T08:00:00</CreDtTm></GrpHdr>
             <Stmt>
               <Id>FBWT-FIN-DL-2026-11</Id>
+              \(period)
               <Acct><Id><Othr><Id>4030-0001</Id></Othr></Id><Ccy>USD</Ccy></Acct>
               <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="USD">1000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-01</Dt></Dt></Bal>
               <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="USD">\(closing)</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-30</Dt></Dt></Bal>
@@ -59,6 +63,9 @@ import Testing
         #expect(s.items[0].date == CivilDate(iso: "2026-11-28")! && s.items[1].date == CivilDate(iso: "2026-11-30")!, "booking date, else value date")
         #expect(s.items[2].date == CivilDate(iso: "2026-11-20")!, "a booking date-time's day")
         #expect(s.items[0].description == "Installment 3 & fees" && s.items[2].bankReference == "BATCH-9")
+        #expect(s.period == CivilDate(iso: "2026-11-01")!...CivilDate(iso: "2026-11-30")!, "FrToDt, not the first and last entry (11-20…11-30)")
+        let unstated = try Camt053.read(Array(Self.statement(period: "").utf8), file: "nov.xml")[0]
+        #expect(unstated.statedPeriod == nil && unstated.period == CivilDate(iso: "2026-11-20")!...CivilDate(iso: "2026-11-30")!, "without FrToDt, the entries' dates")
         #expect(StatementReader.detect(Array(Self.statement().utf8)) == .camt053)
     }
 
@@ -67,6 +74,9 @@ import Testing
         Self.refused(Self.statement(batchSecond: "149.99"), ["NtryDtls/TxDtls", "add up to 249.99"])
         Self.refused(String(Self.statement().prefix(900)), ["nov.xml", "not well-formed XML"])
         Self.refused(Self.statement(closing: "12.345"), ["Bal CLBD/Amt", "12.345"])
+        Self.refused(
+            Self.statement(period: "<FrToDt><FrDtTm>2026-12-01T00:00:00</FrDtTm><ToDtTm>2026-11-30T23:59:59</ToDtTm></FrToDt>"),
+            ["Stmt/FrToDt", "2026-12-01..2026-11-30", "on or before"])
         Self.refused(
             """
             <?xml version="1.0"?>

@@ -118,6 +118,7 @@ import Testing
         #expect(first.items.map(\.amount) == [300_000, -50_000], "credit 195 positive, debit 475 negative")
         #expect(first.items[0].date == Self.day("2026-11-28"), "funds type V: the value date")
         #expect(first.items[1].date == Self.day("2026-11-30"), "else the group's as-of date")
+        #expect(first.period == Self.day("2026-11-28")...Self.day("2026-11-30"), "the as-of date, widened to the value-dated item")
         #expect(first.items[0].reference == "CUST-001" && first.items[0].bankReference == "BR-001", "the customer reference first")
         #expect(first.items[1].reference == "BR-002", "else the bank reference")
         #expect(first.items[0].description == "Wire from Sweetwater Uranium Partners LLC payment 3", "the 88 continues the text")

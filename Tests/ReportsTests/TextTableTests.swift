@@ -49,4 +49,28 @@ import Testing
         let known = try JSONOutput.render(TrialBalanceReport(balances: [], accounts: [], asOf: "2026-11-30", knownAt: "2026-12-01T00:00:00Z"))
         #expect(known.contains("\"known_at\" : \"2026-12-01T00:00:00Z\""), "\(known)")
     }
+
+    /// Streamed a field and an element at a time, a report prints the bytes `render` prints:
+    /// keys in order and snake_case, arrays empty and not, nested values, nulls.
+    @Test func streamedOutputIsRendersOutput() throws {
+        struct Row: Encodable { var entryIds: [Int64]; var amount: String; var nested: [String: [Int]] }
+        struct Report: Encodable {
+            var status = "breaks"
+            var unmatchedLedger: [Row] = [Row(entryIds: [7, 8], amount: "1.00", nested: ["a": []]), Row(entryIds: [], amount: "-2.50", nested: [:])]
+            var differences: [Row] = []
+            var rollForward = ["opening": "0.00", "closing": "1.00"]
+            @NullWhenAbsent var knownAt: String? = nil
+            var entries = 3
+        }
+        for value in [Report(), Report(unmatchedLedger: [], differences: [Row(entryIds: [1], amount: "0.01", nested: [:])])] {
+            var streamed = ""
+            try JSONOutput.stream(value) { streamed += $0 }
+            let rendered = try JSONOutput.render(value)
+            #expect(streamed == rendered, "\(streamed)\n----\n\(rendered)")
+        }
+        var streamed = ""
+        let trialBalance = try TrialBalanceReport(balances: [], accounts: [], asOf: "2026-11-30", knownAt: nil)
+        try JSONOutput.stream(trialBalance) { streamed += $0 }
+        #expect(streamed == (try JSONOutput.render(trialBalance)))
+    }
 }

@@ -45,9 +45,12 @@ public struct BankStatement: Sendable, Equatable {
     public var items: [Item]
     /// The SHA-256 of the file's bytes, hex: what "the same statement again" is compared by.
     public var sha256: String
+    /// The dates the file says it covers (camt.053 `FrToDt`, a BAI2 group's as-of date), if any.
+    public var statedPeriod: ClosedRange<CivilDate>?
 
     public init(
-        id: String, format: Format, bankAccount: String, currency: Currency, opening: Int64, closing: Int64, items: [Item], sha256: String
+        id: String, format: Format, bankAccount: String, currency: Currency, opening: Int64, closing: Int64, items: [Item], sha256: String,
+        statedPeriod: ClosedRange<CivilDate>? = nil
     ) {
         self.id = id
         self.format = format
@@ -57,11 +60,16 @@ public struct BankStatement: Sendable, Equatable {
         self.closing = closing
         self.items = items
         self.sha256 = sha256
+        self.statedPeriod = statedPeriod
     }
 
-    /// The first and last item dates (nil for a statement without items).
+    /// The dates the statement covers, whose ledger movements it is matched against: the period
+    /// the file states, widened to every item's date (a BAI2 item dated by its value date may lie
+    /// outside its group's as-of date); the first to the last item's date when the file states
+    /// none (CSV). Nil for a statement without items or a stated period.
     public var period: ClosedRange<CivilDate>? {
-        guard let first = items.map(\.date).min(), let last = items.map(\.date).max() else { return nil }
+        let dates = items.map(\.date) + [statedPeriod?.lowerBound, statedPeriod?.upperBound].compactMap { $0 }
+        guard let first = dates.min(), let last = dates.max() else { return nil }
         return first...last
     }
 }

@@ -9,6 +9,55 @@ public enum JSONOutput {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
     }
+
+    /// Writes what `render` returns, a piece at a time: the value's stored properties in key
+    /// order, and an array property an element at a time, so that a report of 100,000 rows never
+    /// exists whole as a JSON tree or text (the reconciliation of a 100,000-item statement).
+    /// For a struct whose `Encodable` conformance is synthesized, the bytes are `render`'s.
+    public static func stream(_ value: some Encodable, to write: (String) -> Void) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        func text(_ value: any Encodable, indent: String) throws -> String {
+            // Every line but the first moved right by `indent`, blank lines (an empty array's) left blank.
+            String(decoding: try encoder.encode(value), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                .map { $0.offset == 0 || $0.element.isEmpty ? String($0.element) : indent + $0.element }.joined(separator: "\n")
+        }
+        let fields = Mirror(reflecting: value).children.compactMap { child -> (key: String, value: any Encodable)? in
+            guard let label = child.label, let value = child.value as? any Encodable else { return nil }
+            return (snakeCase(label.hasPrefix("_") ? String(label.dropFirst()) : label), value)
+        }.sorted { $0.key < $1.key }
+        write("{\n")
+        for (n, field) in fields.enumerated() {
+            write("  \"\(field.key)\" : ")
+            if let array = field.value as? [any Encodable] {
+                write("[\n")
+                if array.isEmpty { write("\n") }
+                for (i, element) in array.enumerated() {
+                    write("    " + (try text(element, indent: "    ")) + (i == array.count - 1 ? "\n" : ",\n"))
+                }
+                write("  ]")
+            } else {
+                write(try text(field.value, indent: "  "))
+            }
+            write(n == fields.count - 1 ? "\n" : ",\n")
+        }
+        write("}\n")
+    }
+
+    /// `entryIds` → `entry_ids`, as JSONEncoder's `.convertToSnakeCase` spells a property name.
+    static func snakeCase(_ name: String) -> String {
+        var out = ""
+        for c in name {
+            if c.isUppercase {
+                if !out.isEmpty { out.append("_") }
+                out += c.lowercased()
+            } else {
+                out.append(c)
+            }
+        }
+        return out
+    }
 }
 
 /// An optional field that JSON output writes as `null` when absent instead of leaving the key
