@@ -1,4 +1,4 @@
--- A statement period's ledger movements, with corrections netted (issue 18).
+-- A statement period's ledger movements, with corrections netted, and statement items' ids (issue 18).
 --
 -- A movement is one entry's net effect on an account, fund and currency (ledger.entry_movement).
 -- An entry and the entry reversing it, both dated inside the period, net to nothing: the bank
@@ -23,3 +23,7 @@ $$;
 ALTER FUNCTION ledger.statement_movements(text, text, text, date, date) OWNER TO ledger_owner;
 REVOKE ALL ON FUNCTION ledger.statement_movements(text, text, text, date, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ledger.statement_movements(text, text, text, date, date) TO ledger_officer, ledger_reporter, ledger_reconciler;
+
+-- Each statement item's own id, by which an officer names it when clearing a break by hand
+-- (`reconcile match --statement-item ID`, DESIGN.md §5); `reconcile breaks` lists it.
+ALTER TABLE ledger.bank_statement_item ADD COLUMN item_id bigint GENERATED ALWAYS AS IDENTITY CONSTRAINT bank_statement_item_id_unique UNIQUE;

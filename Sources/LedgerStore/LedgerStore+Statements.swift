@@ -157,8 +157,9 @@ public struct OpenBreak: Sendable, Equatable {
     public enum Side: String, Sendable { case statement, ledger }
     public var side: Side
     public var statementID: String
-    /// The item's number (statement side).
+    /// The item's number in its statement, and its own id (statement side).
     public var itemNo: Int?
+    public var itemID: Int64?
     /// The entry (ledger side).
     public var entryID: Int64?
     public var fund: String
@@ -174,12 +175,13 @@ extension LedgerStore {
     public func openBreaks(fund: String?, asOf: CivilDate) throws -> [OpenBreak] {
         try connection.query(
             """
-            SELECT 'statement', i.statement_id, i.item_no, NULL::bigint, s.fund, s.currency, i.item_date, i.amount_minor, i.reference
+            SELECT 'statement', i.statement_id, i.item_no, NULL::bigint, s.fund, s.currency, i.item_date, i.amount_minor, i.reference, i.item_id
               FROM ledger.bank_statement_item i JOIN ledger.bank_statement s USING (statement_id)
              WHERE i.item_date <= \(asOf) AND (\(fund)::text IS NULL OR s.fund = \(fund)::text)
                AND NOT EXISTS (SELECT 1 FROM ledger.statement_match m WHERE m.statement_id = i.statement_id AND m.item_no = i.item_no)
             UNION ALL
-            SELECT DISTINCT ON (mv.entry_id) 'ledger', s.statement_id, NULL::integer, mv.entry_id, s.fund, s.currency, mv.effective_date, mv.net, mv.reference
+            SELECT DISTINCT ON (mv.entry_id) 'ledger', s.statement_id, NULL::integer, mv.entry_id, s.fund, s.currency, mv.effective_date, mv.net, mv.reference,
+                   NULL::bigint
               FROM ledger.bank_statement s
              CROSS JOIN LATERAL ledger.statement_movements(s.account, s.fund, s.currency, s.first_day, s.last_day) mv
              WHERE mv.effective_date <= \(asOf) AND (\(fund)::text IS NULL OR s.fund = \(fund)::text)
@@ -189,8 +191,8 @@ extension LedgerStore {
         ).map { row in
             OpenBreak(
                 side: OpenBreak.Side(rawValue: try row.decode(at: 0))!, statementID: try row.decode(at: 1), itemNo: try row.decode(at: 2),
-                entryID: try row.decode(at: 3), fund: try row.decode(at: 4), currency: try row.decode(at: 5), date: try row.decode(at: 6),
-                amount: try row.decode(at: 7), reference: try row.decode(at: 8))
+                itemID: try row.decode(at: 9), entryID: try row.decode(at: 3), fund: try row.decode(at: 4), currency: try row.decode(at: 5),
+                date: try row.decode(at: 6), amount: try row.decode(at: 7), reference: try row.decode(at: 8))
         }
     }
 
@@ -199,6 +201,16 @@ extension LedgerStore {
     /// with who, when and why. Refused (naming the reason) for an unknown or matched item, an
     /// entry already matched or without a movement there, or amounts that do not add up.
     /// The same manual match again (the same item and entries) changes nothing and returns false.
+    @discardableResult
+    public func matchByHand(itemID: Int64, entryIDs: [Int64], reason: String) throws -> (statementID: String, itemNo: Int, created: Bool) {
+        guard let row = try connection.query("SELECT statement_id, item_no FROM ledger.bank_statement_item WHERE item_id = \(itemID)").first else {
+            throw InputError(file: "reconcile match", field: "--statement-item", value: String(itemID), reason: "no such statement item")
+        }
+        let (statementID, itemNo): (String, Int) = (try row.decode(at: 0), try row.decode(at: 1))
+        return (statementID, itemNo, try matchByHand(statementID: statementID, itemNo: itemNo, entryIDs: entryIDs, reason: reason))
+    }
+
+    /// The same, the item named by its statement and number.
     @discardableResult
     public func matchByHand(statementID: String, itemNo: Int, entryIDs: [Int64], reason: String) throws -> Bool {
         guard !reason.allSatisfy(\.isWhitespace) else {

@@ -171,6 +171,7 @@ extension Reconcile {
             struct Item: Encodable {
                 var side, statementId, fund, currency, date, amount, reference, bucket: String
                 var itemNo: Int?
+                var itemId: Int64?
                 var entryId: Int64?
                 var ageDays: Int
                 var overdue: Bool
@@ -180,15 +181,15 @@ extension Reconcile {
                 return Item(
                     side: b.side.rawValue, statementId: b.statementID, fund: b.fund, currency: b.currency, date: b.date.description,
                     amount: Money(minorUnits: b.amount, currency: Currency(code: b.currency) ?? .usd).formatted, reference: b.reference,
-                    bucket: Aging.bucket(days: days), itemNo: b.itemNo, entryId: b.entryID, ageDays: days, overdue: Aging.isOverdue(b.date, asOf: date))
+                    bucket: Aging.bucket(days: days), itemNo: b.itemNo, itemId: b.itemID, entryId: b.entryID, ageDays: days, overdue: Aging.isOverdue(b.date, asOf: date))
             }
             var table = TextTable(columns: [
-                .init("side"), .init("statement"), .init("item/entry", .right), .init("date"), .init("amount", .right), .init("ccy"), .init("reference"),
+                .init("side"), .init("statement"), .init("item #"), .init("item id/entry", .right), .init("date"), .init("amount", .right), .init("ccy"), .init("reference"),
                 .init("age", .right), .init("bucket"), .init("!"),
             ])
             for i in items {
                 table.append([
-                    i.side, i.statementId, i.itemNo.map { "#\($0)" } ?? i.entryId.map(String.init) ?? "", i.date, Grouping.grouped(i.amount), i.currency,
+                    i.side, i.statementId, i.itemNo.map { "#\($0)" } ?? "", (i.itemId ?? i.entryId).map(String.init) ?? "", i.date, Grouping.grouped(i.amount), i.currency,
                     i.reference, String(i.ageDays), i.bucket, i.overdue ? "!" : "",
                 ])
             }
@@ -211,9 +212,10 @@ extension Reconcile {
     struct Match: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Clear a break by hand: match a statement item to entries (e.g. an adjusting entry) whose amounts add up to it.",
-            discussion: "Who, when and why are recorded; nothing is ever deleted. The entries' net movements on the statement's account, fund and currency must add up to the item's amount. The same match again changes nothing.")
-        @Option(help: "The statement id.") var statement: String
-        @Option(help: "The item's number in the statement (from 1).") var item: Int
+            discussion: "The item is named by its id (as `reconcile breaks` lists it), or by its statement and number. Who, when and why are recorded; nothing is ever deleted. The entries' net movements on the statement's account, fund and currency must add up to the item's amount. The same match again changes nothing.")
+        @Option(help: "The statement item's id (reconcile breaks lists it).") var statementItem: Int64?
+        @Option(help: "Or the statement id, with --item.") var statement: String?
+        @Option(help: "The item's number in that statement (from 1).") var item: Int?
         @Option(help: "An entry id (repeatable, for a batch).") var entry: [Int64]
         @Option(help: "Why (recorded).") var reason: String
         @OptionGroup var output: TableFormatOption
@@ -221,10 +223,20 @@ extension Reconcile {
 
         func validate() throws {
             if entry.isEmpty { throw ValidationError("name at least one --entry") }
+            guard (statementItem != nil) != (statement != nil && item != nil), (statement == nil) == (item == nil) else {
+                throw ValidationError("name the item by --statement-item ID, or by --statement S with --item N")
+            }
         }
 
         func run() throws {
-            let created = try database.store().matchByHand(statementID: statement, itemNo: item, entryIDs: entry, reason: reason)
+            let store = try database.store()
+            let statement: String, item: Int, created: Bool
+            if let statementItem {
+                (statement, item, created) = try store.matchByHand(itemID: statementItem, entryIDs: entry, reason: reason)
+            } else {
+                (statement, item) = (self.statement!, self.item!)
+                created = try store.matchByHand(statementID: statement, itemNo: item, entryIDs: entry, reason: reason)
+            }
             let entries = entry.map(String.init).joined(separator: ", ")
             try NothingPosted.print(
                 [

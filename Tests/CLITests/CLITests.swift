@@ -552,6 +552,30 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
             // Everything the officer wrote was sealed after each write, so verify has nothing to seal.
             #expect(try CLI.run(["verify", "--database", asReporter]).exitCode == 0)
             #expect(try admin.scalar(Int64.self, "SELECT count(*) FROM ledger.event WHERE effective_date >= '2026-11-01'") == 0, "nothing written")
+
+            // The reconciler stores statements and their matches, and never posts; the reporter stores none.
+            let reconciler = "reconciler_\(suffix)"
+            try admin.execute(unsafeSQL: "CREATE ROLE \(reconciler) LOGIN IN ROLE ledger_reconciler")
+            defer { _ = try? admin.execute(unsafeSQL: "DROP ROLE IF EXISTS \(reconciler)") }
+            let asReconciler = conninfo + " user=\(reconciler)"
+            let statement = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString)-oct.csv")
+            try "date,amount,reference,description\n2026-10-15,-1.00,BANK-FEE,Account fee\n".write(to: statement, atomically: true, encoding: .utf8)
+            let reconcile = ["reconcile", "statement", statement.path, "--account", "101000", "--fund", "PRG", "--opening", "0", "--closing=-1.00"]
+            let denied = try CLI.run(reconcile + ["--database", asReporter])
+            #expect(denied.exitCode == 77 && denied.stderr.contains("permission denied for table bank_statement"), "\(denied.stderr)")
+            let stored = try CLI.run(reconcile + ["--format", "json", "--database", asReconciler])
+            #expect(stored.exitCode == 0, "\(stored.stderr)")
+            #expect(try admin.scalar(String.self, "SELECT recorded_by FROM ledger.bank_statement") == reconciler)
+            let breaks = try CLI.run(["reconcile", "breaks", "--fund", "PRG", "--as-of", "2026-10-31", "--format", "json", "--database", asReconciler])
+            #expect(breaks.exitCode == 0 && breaks.stdout.contains("BANK-FEE"), "\(breaks.stderr)")
+            let fee = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString)-fee.json")
+            try """
+                {"event_id": "ADJ-FEE", "date": "2026-11-02", "description": "bank fee",
+                 "lines": [{"account": "610000", "fund": "PRG", "side": "debit", "amount": "1.00", "currency": "USD"},
+                           {"account": "101000", "fund": "PRG", "side": "credit", "amount": "1.00", "currency": "USD"}]}
+                """.write(to: fee, atomically: true, encoding: .utf8)
+            let post = try CLI.run(["post", fee.path, "--database", asReconciler])
+            #expect(post.exitCode == 77 && post.stderr.contains("permission denied"), "\(post.stderr)")
         }
     }
 }

@@ -88,7 +88,12 @@ import Testing
             let wrong = try CLI.run(["reconcile", "match", "--statement", statementID, "--item", "6", "--entry", String(feeEntry - 1), "--reason", "fee", "--database", conninfo])
             #expect(wrong.exitCode == 65, "an entry that does not move FIN-DL's cash by the item's amount: \(wrong.stderr)")
             #expect(try CLI.run(["reconcile", "match", "--statement", statementID, "--item", "6", "--entry", String(feeEntry), "--reason", " ", "--database", conninfo]).exitCode == 65)
-            _ = try Book.ok(["reconcile", "match", "--statement", statementID, "--item", "6", "--entry", String(feeEntry), "--reason", "fee booked by ADJ-FEE-1130"], conninfo)
+            // Named by the item's id, as `reconcile breaks` lists it.
+            let feeItem = try #require((breaks.last?["item_id"] as? NSNumber)?.stringValue)
+            #expect(breaks.last?["item_no"] as? Int == 6)
+            #expect(try CLI.run(["reconcile", "match", "--statement-item", feeItem, "--statement", statementID, "--item", "6", "--entry", String(feeEntry), "--reason", "fee", "--database", conninfo]).exitCode == 64, "one way of naming the item")
+            #expect(try CLI.run(["reconcile", "match", "--statement-item", "999999", "--entry", String(feeEntry), "--reason", "fee", "--database", conninfo]).exitCode == 65, "no such item")
+            _ = try Book.ok(["reconcile", "match", "--statement-item", feeItem, "--entry", String(feeEntry), "--reason", "fee booked by ADJ-FEE-1130"], conninfo)
             let after = try #require(try Book.json(try Book.ok(["reconcile", "breaks", "--fund", "FIN-DL", "--as-of", "2026-12-04", "--format", "json"], conninfo))["breaks"] as? [[String: Any]])
             #expect(after.count == 4 && !after.contains { $0["reference"] as? String == "FEE-1130" })
             let again2 = try Book.ok(["reconcile", "match", "--statement", statementID, "--item", "6", "--entry", String(feeEntry), "--reason", "again"], conninfo)
