@@ -75,7 +75,7 @@ extension LedgerStore {
     }
 
     /// Adds the events of the entries committed since the last run to the per-day event sums the
-    /// reports read (`ledger.summarize_events`, migration 0022); the sealer's run ends with it.
+    /// reports read (`ledger.summarize_events`, Schema/0007_events_and_posting_rules.sql); the sealer's run ends with it.
     /// Returns how many entries it passed.
     @discardableResult
     public func summarizeEvents() throws -> Int {
@@ -350,7 +350,7 @@ extension LedgerStore {
         return (head, ChainPosition(recordedXID: UInt64(try row.decode(Int64.self, at: 3)), entryID: head.entryID))
     }
 
-    /// Stored event sums (migration 0022) that differ from the sums of their events: per closed
+    /// Stored event sums (Schema/0007_events_and_posting_rules.sql) that differ from the sums of their events: per closed
     /// month (every month whose latest period event is a close, and no other), then per day (the
     /// entries up to the summary's watermark). The first few, and how many.
     private static func eventSumMismatches(_ db: Connection) throws -> (first: [VerifyProblem], count: Int) {
@@ -412,7 +412,7 @@ extension LedgerStore {
     private static func balanceMismatches(_ db: Connection) throws -> (first: [VerifyProblem], count: Int) {
         var problems: [VerifyProblem] = []
         var count = 0
-        // Month rows exist for months ever closed (migration 0020), day rows for every day.
+        // Month rows exist for months ever closed (Schema/0004_balances.sql), day rows for every day.
         let closedMonth: SQL = "EXISTS (SELECT 1 FROM ledger.period_event p WHERE p.month = date_trunc('month', e.effective_date)::date AND p.action = 'close')"
         for (table, period, label, which) in [
             ("balance_month", "month", "date_trunc('month', e.effective_date)::date", closedMonth), ("balance_day", "day", "e.effective_date", "true"),

@@ -188,7 +188,7 @@ final class EventContext {
         }
     }
     /// The connection for reading the balance tables: a batch's balances wait in the database
-    /// until its transaction commits (migration 0015), so the batches written since the last read
+    /// until its transaction commits (Schema/0004_balances.sql), so the batches written since the last read
     /// are folded in first.
     var balancesTx: Connection {
         get throws {

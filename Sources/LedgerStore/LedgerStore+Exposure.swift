@@ -24,7 +24,7 @@ extension LedgerStore {
     /// a position holds.
     ///
     /// Cost follows facilities and days, not history: closed months' event sums come whole from
-    /// `event_month`, other months' days from `event_day` (migration 0022); only the events of
+    /// `event_month`, other months' days from `event_day` (Schema/0007_events_and_posting_rules.sql); only the events of
     /// entries past the summary's watermark (committed since the sealer's last run) are read one
     /// by one, and with `knownAt` those of the entries recorded after it.
     static func figures(_ db: Connection, asOf: CivilDate, knownAt: Instant?, facility: String? = nil) throws -> [String: FacilityFigures] {

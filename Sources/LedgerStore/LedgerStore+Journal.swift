@@ -240,7 +240,7 @@ enum PostingJSON {
 }
 
 /// A batch of entries and their event rows as the column arrays `ledger.post_entry_columns` takes
-/// (migration 0019), written directly: a third of the bytes of the same batch as JSON, and read by
+/// (Schema/0009_posting_functions.sql), written directly: a third of the bytes of the same batch as JSON, and read by
 /// the server in one pass per column. Entries are numbered from 1 in the order appended.
 struct PostingColumns {
     private var entries = 0

@@ -44,8 +44,10 @@ public struct MigrationStatus: Sendable {
     public var changed: [String]
     /// Applied migrations this program does not know (the database is newer than the program).
     public var unknown: [String]
+    /// Applied migrations that a baseline has replaced (the database was built from them).
+    public var retired: [String]
 
-    public var isCurrent: Bool { pending.isEmpty && changed.isEmpty && unknown.isEmpty }
+    public var isCurrent: Bool { pending.isEmpty && changed.isEmpty && unknown.isEmpty && retired.isEmpty }
 }
 
 /// Why migrations cannot run.
@@ -58,6 +60,9 @@ public enum MigrationError: Error, Sendable, CustomStringConvertible, Equatable 
     case changed(name: String, appliedSHA256: String, currentSHA256: String)
     /// The database has a migration this program does not carry.
     case unknownApplied(name: String)
+    /// The database was built from migrations a baseline has since replaced; `advice` says how
+    /// to rebuild it.
+    case retired(name: String, advice: String)
 
     public var description: String {
         switch self {
@@ -70,6 +75,8 @@ public enum MigrationError: Error, Sendable, CustomStringConvertible, Equatable 
                 + "an applied migration is never edited: add a new migration instead"
         case .unknownApplied(let name):
             "the database has migration \(name), which this program does not know; use a newer dfc-ledger"
+        case .retired(let name, let advice):
+            "the database was built from migration \(name) and the others a baseline has replaced; it cannot be migrated: \(advice)"
         }
     }
 }
@@ -81,15 +88,21 @@ public enum MigrationError: Error, Sendable, CustomStringConvertible, Equatable 
 /// later ones find nothing left to do.
 public struct Migrator: Sendable {
     public let migrations: [Migration]
+    /// Names of migrations a baseline replaced, and what to tell the owner of a database built
+    /// from them.
+    public let retired: Set<String>
+    public let retiredAdvice: String
     /// Key of the advisory lock held while migrating.
     static let lockKey: Int64 = 0x6466_636c_6d69_6772  // "dfclmigr"
 
-    public init(_ migrations: [Migration]) throws(MigrationError) {
+    public init(_ migrations: [Migration], retired: Set<String> = [], retiredAdvice: String = "") throws(MigrationError) {
         let sorted = migrations.sorted { $0.number < $1.number }
         for (a, b) in zip(sorted, sorted.dropFirst()) where a.number == b.number {
             throw .duplicateNumber(a.number, a.name, b.name)
         }
         self.migrations = sorted
+        self.retired = retired
+        self.retiredAdvice = retiredAdvice
     }
 
     /// Compares the database with the migrations; reads only. A database never migrated has every
@@ -102,11 +115,13 @@ public struct Migrator: Sendable {
             applied: applied,
             pending: migrations.filter { !appliedNames.contains($0.name) },
             changed: applied.filter { a in known[a.name].map { $0.sha256 != a.sha256 } ?? false }.map(\.name),
-            unknown: applied.filter { known[$0.name] == nil }.map(\.name))
+            unknown: applied.filter { known[$0.name] == nil && !retired.contains($0.name) }.map(\.name),
+            retired: applied.filter { retired.contains($0.name) }.map(\.name))
     }
 
     /// Applies every pending migration and returns those it applied (none when up to date).
-    /// Throws `MigrationError` before applying anything if an applied file changed or is unknown.
+    /// Throws `MigrationError` before applying anything if an applied file changed, is unknown or
+    /// was retired by a baseline.
     @discardableResult
     public func migrate(_ connection: Connection) throws -> [Migration] {
         try connection.execute("SELECT pg_advisory_lock(\(Self.lockKey))")
@@ -121,6 +136,7 @@ public struct Migrator: Sendable {
                 )
                 """)
         let status = try status(connection)
+        if let name = status.retired.first { throw MigrationError.retired(name: name, advice: retiredAdvice) }
         if let name = status.unknown.first { throw MigrationError.unknownApplied(name: name) }
         if let name = status.changed.first {
             let applied = status.applied.first { $0.name == name }!.sha256

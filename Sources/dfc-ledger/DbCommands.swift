@@ -52,7 +52,7 @@ struct Db: ParsableCommand {
             case .csv: print(report.table.renderCSV(), terminator: "")
             case .table, .html:
                 print("Connected to \(report.target) (PostgreSQL \(report.serverVersion))")
-                print("Migrations: \(status.applied.count) applied, \(status.pending.count) pending\(status.changed.isEmpty ? "" : ", \(status.changed.count) CHANGED")\(status.unknown.isEmpty ? "" : ", \(status.unknown.count) unknown to this program")")
+                print("Migrations: \(status.applied.count) applied, \(status.pending.count) pending\(status.changed.isEmpty ? "" : ", \(status.changed.count) CHANGED")\(status.unknown.isEmpty ? "" : ", \(status.unknown.count) unknown to this program")\(status.retired.isEmpty ? "" : ", \(status.retired.count) RETIRED (replaced by the baseline: Scripts/db destroy rebuilds a development database)")")
                 print()
                 print(report.table.renderText(), terminator: "")
             }
@@ -84,10 +84,11 @@ struct StatusOutput: Encodable {
         serverVersion = connection.serverVersion
         let changed = Set(status.changed)
         let unknown = Set(status.unknown)
+        let retired = Set(status.retired)
         migrations =
             status.applied.map {
                 Item(
-                    name: $0.name, state: changed.contains($0.name) ? "changed" : unknown.contains($0.name) ? "unknown" : "applied",
+                    name: $0.name, state: changed.contains($0.name) ? "changed" : unknown.contains($0.name) ? "unknown" : retired.contains($0.name) ? "retired" : "applied",
                     sha256: $0.sha256, appliedAt: $0.appliedAt.description, appliedBy: $0.appliedBy)
             } + status.pending.map { Item(name: $0.name, state: "pending", sha256: $0.sha256) }
     }

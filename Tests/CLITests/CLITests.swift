@@ -56,13 +56,13 @@ struct CLI {
             #expect(!before.stdout.contains(" applied  "), "nothing is applied yet")
             // One row per migration: its name (padded to the longest), its state, its SHA-256.
             let rows = before.stdout.split(separator: "\n").map { $0.split(separator: " ").prefix(2).map(String.init) }
-            #expect(rows.contains(["0001_chart_of_accounts.sql", "pending"]))
-            #expect(rows.contains(["0002_journal.sql", "pending"]))
+            #expect(rows.contains(["0001_schema_and_roles.sql", "pending"]))
+            #expect(rows.contains(["0003_journal.sql", "pending"]))
             #expect(before.stdout.contains("(PostgreSQL 15."))
 
             let migrate = try CLI.run(["db", "migrate", "--database", conninfo])
             #expect(migrate.exitCode == 0, "\(migrate.stderr)")
-            #expect(migrate.stdout.contains("applied 0001_chart_of_accounts.sql"))
+            #expect(migrate.stdout.contains("applied 0001_schema_and_roles.sql"))
             let again = try CLI.run(["db", "migrate", "--database", conninfo, "--format", "json"])
             #expect(again.exitCode == 0)
             let json = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
@@ -74,6 +74,25 @@ struct CLI {
             #expect(migrations?.first?["state"] as? String == "applied")
             #expect(migrations?.first?["applied_by"] as? String == "postgres")
             #expect((status?["target"] as? String)?.contains("dbname=t_") == true)
+        }
+    }
+
+    /// A development database built from the migrations the baseline replaced is refused, naming
+    /// the way out; nothing is applied to it.
+    @Test func aDatabaseBuiltBeforeTheBaselineIsRefused() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            let db = try TestDatabase.connect(conninfo)
+            try db.execute(unsafeSQL: """
+                CREATE TABLE schema_migrations (name text PRIMARY KEY, sha256 text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(),
+                                                applied_by text NOT NULL DEFAULT session_user);
+                INSERT INTO schema_migrations (name, sha256) VALUES ('0001_chart_of_accounts.sql', repeat('a', 64)), ('0008_roles.sql', repeat('b', 64));
+                """)
+            let migrate = try CLI.run(["db", "migrate", "--database", conninfo])
+            #expect(migrate.exitCode == 65, "\(migrate.stderr)")
+            #expect(migrate.stderr.contains("built from migration 0001_chart_of_accounts.sql") && migrate.stderr.contains("Scripts/db destroy"), "\(migrate.stderr)")
+            #expect(try db.scalar(Bool.self, "SELECT to_regnamespace('ledger') IS NULL") == true)
+            let status = try CLI.run(["db", "status", "--database", conninfo])
+            #expect(status.stdout.contains("2 RETIRED") && status.stdout.split(separator: "\n").contains { $0.hasPrefix("0008_roles.sql ") && $0.contains(" retired ") }, "\(status.stdout)")
         }
     }
 

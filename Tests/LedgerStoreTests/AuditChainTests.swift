@@ -11,7 +11,7 @@ import TestSupport
         try store.post(entry("a", "2026-10-05", "101000 FIN-DL debit 100.00 USD", "251000 FIN-DL credit 100.00 USD"))
         try store.post(entry("b", "2026-11-05", "135000 FIN-DL debit 60.00 USD", "101000 FIN-DL credit 60.00 USD"))
         try store.post(entry("c", "2026-11-06", "101000 FIN-DL debit 10.00 USD", "135000 FIN-DL credit 10.00 USD"))
-        // Closed, so that their month rows exist as well as their day rows (migration 0020).
+        // Closed, so that their month rows exist as well as their day rows (Schema/0004_balances.sql).
         try store.closePeriod(YearMonth("2026-10")!)
         try store.closePeriod(YearMonth("2026-11")!)
     }

@@ -51,6 +51,19 @@ import Testing
         }
     }
 
+    @Test func refusesADatabaseBuiltFromRetiredMigrations() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            let db = try TestDatabase.connect(conninfo)
+            try Migrator([Self.first, Self.second]).migrate(db)
+            let baseline = try Migration(name: "0001_baseline.sql", sql: "CREATE TABLE account2 (number text PRIMARY KEY);")
+            let migrator = try Migrator([baseline], retired: ["0001_accounts.sql", "0002_seed.sql"], retiredAdvice: "rebuild it")
+            #expect(throws: MigrationError.retired(name: "0001_accounts.sql", advice: "rebuild it")) { try migrator.migrate(db) }
+            let status = try migrator.status(db)
+            #expect(status.retired == ["0001_accounts.sql", "0002_seed.sql"] && status.unknown.isEmpty && !status.isCurrent)
+            #expect(try db.scalar(Bool.self, "SELECT to_regclass('account2') IS NULL") == true, "nothing applied")
+        }
+    }
+
     @Test func aFailingMigrationLeavesNothingBehind() throws {
         try TestDatabase.withFreshDatabase { conninfo in
             let db = try TestDatabase.connect(conninfo)

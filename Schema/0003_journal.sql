@@ -1,94 +1,167 @@
--- Month balances for closed months only (issue 5: Scripts/bench). Every posting upserted two month
--- rows and two day rows; counted with callgrind (2,000 postings in a single-user backend), the
--- month statement was 181k of a posting's 1,560k instructions. A month's balance_month rows
--- are now written when it is first closed, summed from its day rows, and kept from then on by
--- whatever is posted into it after a reopen; a month never closed has day rows only. Readers
--- take whole months from balance_month for closed months and day rows for the rest (the view
--- ledger.unsummarized_month lists the months that have day rows and were never closed), so a
--- balance's cost still follows accounts, facilities and the days of months not yet closed, and
--- `verify` recomputes month rows for closed months only.
+-- The journal (DESIGN.md §2): entries and their lines, append-only and balanced, enforced here
+-- even against raw SQL; closed months; reversals.
 --
--- The close is safe against postings under way: inserting the close takes the month's exclusive
--- lock (0002), which waits for every transaction holding its shared lock — every posting or batch
--- into the month, to its commit, balances folded — and the summing statement, run after it in
--- the same READ COMMITTED transaction, sees all of them. A posting after the close cannot enter
--- the month until it is reopened, and then finds a close in its history and keeps its month rows.
+-- Guarantees, each checked by the database whatever the client:
+--   * Every entry balances: Σ debits = Σ credits per currency, within each account set
+--     (proprietary, budgetary, memorandum) and within each fund (LX001).
+--   * An entry has exactly its declared lines, numbered 1..line_count, all inserted by one
+--     statement in the transaction that recorded the entry; a line added later is refused (LX001),
+--     and an entry header without lines fails at commit (LX001).
+--   * Lines name an entry, an account in the chart and a fund of the ledger (23503, naming the line
+--     and the value), checked once per statement rather than by foreign keys, whose per-row share
+--     locks serialized every posting on the same few account and fund rows.
+--   * No entry is dated in a closed month (LX002): a posting holds its month's lock shared, a close
+--     or reopen takes it exclusive, so a close waits for the postings into its month to commit.
+--   * Append-only: no UPDATE, DELETE or TRUNCATE of entries, lines or period events, for any role
+--     including the owner (LX003).
+--   * A reversal is dated on or after its original, reverses it once, and mirrors every line of
+--     it (LX004).
+--   * recorded_at, recorded_by and recorded_xid are the server's: a client that sends other values
+--     is refused (LX006).
+--
+-- Format rules of the columns are domains: PostgreSQL reads a domain's rules once per session,
+-- while a table's CHECK constraints are re-read and re-planned at every INSERT statement.
+--
+-- Custom SQLSTATEs (class LX), which LedgerStore turns into LedgerError:
+--   LX001 unbalanced entry or wrong lines       LX002 entry dated in a closed month
+--   LX003 UPDATE/DELETE/TRUNCATE of the journal LX004 invalid reversal
+--   LX005 seal that does not extend the chain   LX006 server-set column sent by the client
 
--- Month rows of months never closed go: from here on they exist only for closed months.
-DELETE FROM ledger.balance_month b
- WHERE NOT EXISTS (SELECT 1 FROM ledger.period_event p WHERE p.month = b.month AND p.action = 'close');
+SET LOCAL ROLE ledger_owner;
 
--- Months with day rows that were never closed: their days are read one by one.
-CREATE VIEW ledger.unsummarized_month AS
-SELECT m::date AS month
-  FROM generate_series(date_trunc('month', (SELECT min(day) FROM ledger.balance_day)::timestamp),
-                       (SELECT max(day) FROM ledger.balance_day)::timestamp, interval '1 month') AS g(m)
- WHERE NOT EXISTS (SELECT 1 FROM ledger.period_event p WHERE p.month = g.m::date AND p.action = 'close');
-ALTER VIEW ledger.unsummarized_month OWNER TO ledger_owner;
-GRANT SELECT ON ledger.unsummarized_month TO ledger_officer, ledger_reporter, ledger_reconciler;
+CREATE DOMAIN ledger.entry_event_key AS text CONSTRAINT entry_event_key_length CHECK (length(VALUE) BETWEEN 1 AND 200);
+CREATE DOMAIN ledger.entry_date AS date CONSTRAINT entry_effective_date_range CHECK (VALUE BETWEEN '1900-01-01' AND '9999-12-31');
+CREATE DOMAIN ledger.entry_description AS text CONSTRAINT entry_description_length CHECK (length(VALUE) <= 1000);
+CREATE DOMAIN ledger.entry_line_count AS integer CONSTRAINT entry_line_count_range CHECK (VALUE BETWEEN 2 AND 1000);
+CREATE DOMAIN ledger.line_number AS integer CONSTRAINT line_no_positive CHECK (VALUE >= 1);
+CREATE DOMAIN ledger.line_side AS text CONSTRAINT line_side_known CHECK (VALUE IN ('debit', 'credit'));
+CREATE DOMAIN ledger.line_amount AS bigint CONSTRAINT line_amount_positive CHECK (VALUE > 0);
+CREATE DOMAIN ledger.line_currency AS text CONSTRAINT line_currency_format CHECK (length(VALUE) = 3 AND VALUE ~ '^[A-Z]*$');
+CREATE DOMAIN ledger.line_facility AS text
+    CONSTRAINT line_facility_format CHECK (length(VALUE) <= 64 AND VALUE ~ '^[A-Za-z0-9][A-Za-z0-9._-]*$');
 
--- A month's first close sums its day rows into its month rows.
-CREATE FUNCTION ledger.summarize_month() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ledger AS $$
+CREATE TABLE ledger.journal_entry (
+    entry_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_key ledger.entry_event_key NOT NULL CONSTRAINT entry_event_key_unique UNIQUE,
+    effective_date ledger.entry_date NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    recorded_by text NOT NULL DEFAULT session_user,
+    -- The recording transaction, so that the audit chain seals only committed history.
+    recorded_xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    description ledger.entry_description NOT NULL,
+    reverses bigint CONSTRAINT entry_reverses_once UNIQUE,
+    line_count ledger.entry_line_count NOT NULL
+);
+
+CREATE INDEX journal_entry_recorded_at ON ledger.journal_entry (recorded_at);
+CREATE INDEX journal_entry_effective_date ON ledger.journal_entry (effective_date);
+
+CREATE TABLE ledger.journal_line (
+    entry_id bigint NOT NULL,
+    line_no ledger.line_number NOT NULL,
+    account text NOT NULL,
+    fund text NOT NULL,
+    facility_id ledger.line_facility,
+    side ledger.line_side NOT NULL,
+    amount_minor ledger.line_amount NOT NULL,
+    currency ledger.line_currency NOT NULL,
+    PRIMARY KEY (entry_id, line_no)
+);
+
+CREATE INDEX journal_line_account ON ledger.journal_line (account, fund, currency);
+CREATE INDEX journal_line_facility ON ledger.journal_line (facility_id) WHERE facility_id IS NOT NULL;
+
+-- Closing and reopening months: an append-only record of who did what, when and why. A month's
+-- state is its latest event's action.
+CREATE TABLE ledger.period_event (
+    period_event_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    month date NOT NULL CONSTRAINT period_month_first_day CHECK (month = date_trunc('month', month)::date),
+    action text NOT NULL CONSTRAINT period_action_known CHECK (action IN ('close', 'reopen')),
+    reason text CONSTRAINT period_reopen_has_reason CHECK (action = 'close' OR length(btrim(reason)) > 0),
+    recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    recorded_by text NOT NULL DEFAULT session_user
+);
+CREATE INDEX period_event_month ON ledger.period_event (month, period_event_id);
+
+-- The lock that keeps postings into a month and the month's closing apart: posting takes it
+-- shared, closing or reopening takes it exclusive. Held until the transaction ends. Its key, in
+-- one place (lock_month and accept_lines):
+CREATE FUNCTION ledger.month_lock_key(d date) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT (extract(year FROM d) * 12 + extract(month FROM d))::integer $$;
+
+CREATE FUNCTION ledger.lock_month(d date, exclusive boolean) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM ledger.period_event p WHERE p.month = NEW.month AND p.action = 'close'
-                                                     AND p.period_event_id <> NEW.period_event_id) THEN
-        RETURN NULL;  -- closed before: its month rows are kept already
+    IF exclusive THEN
+        PERFORM pg_advisory_xact_lock(7306001, ledger.month_lock_key(d));
+    ELSE
+        PERFORM pg_advisory_xact_lock_shared(7306001, ledger.month_lock_key(d));
     END IF;
-    IF current_setting('transaction_isolation') <> 'read committed' THEN
-        RAISE EXCEPTION 'closing % needs a READ COMMITTED transaction: its balances are summed from what is committed once its lock is held',
-            to_char(NEW.month, 'YYYY-MM') USING ERRCODE = 'LX002';
-    END IF;
-    INSERT INTO ledger.balance_month (account, fund, facility_id, currency, month, debit_minor, credit_minor)
-    SELECT d.account, d.fund, d.facility_id, d.currency, NEW.month, sum(d.debit_minor), sum(d.credit_minor)
-      FROM ledger.balance_day d
-     WHERE d.day >= NEW.month AND d.day < (NEW.month + interval '1 month')::date
-     GROUP BY 1, 2, 3, 4
-     ORDER BY 1, 2, 3, 4;
-    RETURN NULL;
 END $$;
-ALTER FUNCTION ledger.summarize_month() OWNER TO ledger_owner;
-CREATE TRIGGER period_event_summarize AFTER INSERT ON ledger.period_event
-    FOR EACH ROW WHEN (NEW.action = 'close') EXECUTE FUNCTION ledger.summarize_month();
 
--- The fold (0015, 0018): month rows only for months closed before.
-CREATE OR REPLACE FUNCTION ledger.fold_balances() RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ledger SET work_mem = '64MB' AS $$
-DECLARE
-    folded bigint;
+-- Closing a month waits for postings into it to finish (the exclusive side of the month lock).
+CREATE FUNCTION ledger.period_event_lock() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    WITH pending AS (
-        DELETE FROM ledger.balance_pending RETURNING *
-    ), days AS MATERIALIZED (
-        SELECT p.account, p.fund, p.facility_id, p.currency, e.effective_date AS day,
-               sum(p.debit_minor) AS debit, sum(p.credit_minor) AS credit
-          FROM pending p JOIN ledger.journal_entry e ON e.entry_id = p.entry_id
-         GROUP BY 1, 2, 3, 4, 5
-    ), months AS (
-        INSERT INTO ledger.balance_month AS b (account, fund, facility_id, currency, month, debit_minor, credit_minor)
-        SELECT g.account, g.fund, g.facility_id, g.currency, g.month, g.debit, g.credit
-          FROM (SELECT account, fund, facility_id, currency, date_trunc('month', day)::date AS month, sum(debit) AS debit, sum(credit) AS credit
-                  FROM days GROUP BY 1, 2, 3, 4, 5) g
-         WHERE EXISTS (SELECT 1 FROM ledger.period_event p WHERE p.month = g.month AND p.action = 'close')
-         ORDER BY 1, 2, 3, 4, 5
-        ON CONFLICT (account, fund, facility_id, currency, month) DO UPDATE
-           SET debit_minor = b.debit_minor + EXCLUDED.debit_minor,
-               credit_minor = b.credit_minor + EXCLUDED.credit_minor
-    )
-    INSERT INTO ledger.balance_day AS b (account, fund, facility_id, currency, day, debit_minor, credit_minor)
-    SELECT account, fund, facility_id, currency, day, debit, credit
-      FROM days
-     ORDER BY 1, 2, 3, 4, 5
-    ON CONFLICT (account, fund, facility_id, currency, day) DO UPDATE
-       SET debit_minor = b.debit_minor + EXCLUDED.debit_minor,
-           credit_minor = b.credit_minor + EXCLUDED.credit_minor;
-    GET DIAGNOSTICS folded = ROW_COUNT;
-    RETURN folded;
+    PERFORM ledger.lock_month(NEW.month, true);
+    NEW.recorded_at := clock_timestamp();
+    NEW.recorded_by := session_user;
+    RETURN NEW;
 END $$;
 
--- Lines, per statement (0017): a checked one-entry posting reads its month's latest event as
--- before, and upserts month rows only when that event is a reopen (the month was closed once).
-CREATE OR REPLACE FUNCTION ledger.accept_lines() RETURNS trigger
+CREATE TRIGGER period_event_lock BEFORE INSERT ON ledger.period_event
+    FOR EACH ROW EXECUTE FUNCTION ledger.period_event_lock();
+
+-- Append-only, for every role including the ledger's owner.
+CREATE FUNCTION ledger.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'LX003', HINT = 'correct an entry by reversing it and posting a new one';
+END $$;
+
+CREATE TRIGGER journal_entry_append_only BEFORE UPDATE OR DELETE ON ledger.journal_entry
+    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER journal_entry_no_truncate BEFORE TRUNCATE ON ledger.journal_entry
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER journal_line_append_only BEFORE UPDATE OR DELETE ON ledger.journal_line
+    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER journal_line_no_truncate BEFORE TRUNCATE ON ledger.journal_line
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER period_event_append_only BEFORE UPDATE OR DELETE ON ledger.period_event
+    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER period_event_no_truncate BEFORE TRUNCATE ON ledger.period_event
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
+REVOKE UPDATE, DELETE, TRUNCATE ON ledger.journal_entry, ledger.journal_line, ledger.period_event FROM PUBLIC;
+
+-- What is wrong with one entry's own row, or NULL: server-set columns, an open month, and for a
+-- reversal its original's existence and date. Shared by both paths of accept_lines.
+CREATE FUNCTION ledger.entry_problem(p_entry_id bigint, p_recorded_xid xid8, p_recorded_by text, p_recorded_at timestamptz,
+                                     p_line_count integer, p_effective_date date, p_reverses bigint, p_reversed_date date,
+                                     n bigint, top integer)
+RETURNS text LANGUAGE sql VOLATILE
+RETURN CASE WHEN p_entry_id IS NULL THEN 'no entry'
+            WHEN p_recorded_xid <> pg_current_xact_id() THEN 'another transaction'
+            WHEN p_recorded_by <> session_user OR p_recorded_at < transaction_timestamp()
+                 OR p_recorded_at > clock_timestamp() THEN 'server-set'
+            WHEN n <> p_line_count OR top > p_line_count THEN 'line count'
+            WHEN p_reverses IS NOT NULL AND (p_reversed_date IS NULL OR p_reversed_date > p_effective_date) THEN 'reverses'
+       END;
+
+-- The journal's rules, checked once per statement of lines (the statement trigger below), then
+-- the statement's balances kept (0004):
+--
+--   * A statement of one entry's lines — every posting — is checked in a loop over its lines: it
+--     leaves at the first line of another entry, fund or currency, or of an account not in the
+--     chart, and the general query then checks the statement and names the problem. A reversal
+--     also goes to the general query, which checks its original's date and lines.
+--   * The general query checks any number of entries at once: lines numbered 1..line_count, every
+--     entry balanced per currency within each account set and each fund, references to entries,
+--     accounts and funds, each entry's own rules (entry_problem), and reversals mirroring their
+--     originals. Its queries start from the statement's rows and look each entry up by key (a
+--     LATERAL subquery with OFFSET 0), so a plan cached while the journal was small never reads
+--     the whole journal once it is large.
+--   * Balances: a checked entry whose lines have distinct balance keys is upserted line by line
+--     into balance_day (and balance_month when its month was closed before); any other statement
+--     adds its lines to balance_pending, folded once at commit (0004).
+CREATE FUNCTION ledger.accept_lines() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ledger SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     s record;
@@ -299,3 +372,25 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
+CREATE TRIGGER journal_line_accept AFTER INSERT ON ledger.journal_line
+    REFERENCING NEW TABLE AS new_lines FOR EACH STATEMENT EXECUTE FUNCTION ledger.accept_lines();
+
+-- At commit, one cheap probe per entry: an entry header must have lines (and so was checked with
+-- them). It runs with the caller's rights and names its table and operator with their schemas.
+CREATE FUNCTION ledger.entry_has_lines() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM ledger.journal_line l WHERE l.entry_id OPERATOR(pg_catalog.=) NEW.entry_id) THEN
+        RAISE EXCEPTION 'entry % (%) declares % lines but has none', NEW.entry_id, NEW.event_key, NEW.line_count
+            USING ERRCODE = 'LX001';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER journal_entry_has_lines AFTER INSERT ON ledger.journal_entry
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger.entry_has_lines();
+
+GRANT SELECT ON ledger.journal_entry, ledger.journal_line, ledger.period_event TO ledger_officer, ledger_reporter, ledger_reconciler;
+GRANT INSERT ON ledger.period_event TO ledger_officer;
+GRANT USAGE ON SEQUENCE ledger.journal_entry_entry_id_seq, ledger.period_event_period_event_id_seq TO ledger_officer;
+
+RESET ROLE;  -- back to the migrating user, who records the migration

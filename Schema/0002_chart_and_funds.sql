@@ -1,8 +1,13 @@
 -- The chart of accounts and the funds (DOMAIN.md §3), as data an accountant can read and change.
--- Rows marked (verify) in DOMAIN.md carry needs_verification = true until an accountant confirms
--- them against the current USSGL TFM supplement.
+--
+-- Guarantees: an account number is six digits and its set follows its number (the 9xxxxx range is
+-- memorandum, and only it), so a line can never land in the wrong balancing set; an account or a
+-- fund, once there, is never deleted or renumbered — journal lines and events name them without a
+-- foreign key's row locks (see 0003), so what they name must stay. Rows marked (verify) in
+-- DOMAIN.md carry needs_verification = true until an accountant confirms them against the current
+-- USSGL TFM supplement.
 
-CREATE SCHEMA ledger;
+SET LOCAL ROLE ledger_owner;
 
 CREATE TABLE ledger.account (
     number text PRIMARY KEY
@@ -33,6 +38,30 @@ CREATE TABLE ledger.fund (
     fund_kind text NOT NULL
         CONSTRAINT fund_kind_known CHECK (fund_kind IN ('program', 'financing', 'equity', 'purchase'))
 );
+
+-- Accounts and funds: named by lines and events, so never deleted or renumbered (TG_ARGV[0]: the
+-- key column).
+CREATE FUNCTION ledger.refuse_unnaming() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_LEVEL = 'ROW' THEN
+        RAISE EXCEPTION '% % cannot be deleted or renumbered: journal lines and events name it', TG_TABLE_NAME, to_jsonb(OLD)->>TG_ARGV[0]
+            USING ERRCODE = 'LX003', HINT = 'an account or fund no longer used stays where it is';
+    END IF;
+    RAISE EXCEPTION '% cannot be truncated: journal lines and events name its rows', TG_TABLE_NAME USING ERRCODE = 'LX003';
+END $$;
+
+CREATE TRIGGER account_kept BEFORE DELETE ON ledger.account
+    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_unnaming('number');
+CREATE TRIGGER account_number_kept BEFORE UPDATE ON ledger.account
+    FOR EACH ROW WHEN (OLD.number IS DISTINCT FROM NEW.number) EXECUTE FUNCTION ledger.refuse_unnaming('number');
+CREATE TRIGGER account_no_truncate BEFORE TRUNCATE ON ledger.account
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_unnaming();
+CREATE TRIGGER fund_kept BEFORE DELETE ON ledger.fund
+    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_unnaming('code');
+CREATE TRIGGER fund_code_kept BEFORE UPDATE ON ledger.fund
+    FOR EACH ROW WHEN (OLD.code IS DISTINCT FROM NEW.code) EXECUTE FUNCTION ledger.refuse_unnaming('code');
+CREATE TRIGGER fund_no_truncate BEFORE TRUNCATE ON ledger.fund
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_unnaming();
 
 INSERT INTO ledger.account (number, title, normal_balance, account_set, account_type, needs_verification, note) VALUES
     ('101000', 'Fund Balance With Treasury', 'debit', 'proprietary', 'asset', false, NULL),
@@ -72,3 +101,7 @@ INSERT INTO ledger.fund (code, title, fund_kind) VALUES
     ('FIN-LG', 'Loan guarantee financing account', 'financing'),
     ('EQ', 'Equity account', 'equity'),
     ('DPA', 'DPA purchase fund', 'purchase');
+
+GRANT SELECT ON ledger.account, ledger.fund TO ledger_officer, ledger_reporter, ledger_reconciler;
+
+RESET ROLE;  -- back to the migrating user, who records the migration

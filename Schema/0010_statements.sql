@@ -1,6 +1,11 @@
--- Bank and Treasury statements and their matches to the journal (issue 18). Append-only like the
--- journal: a statement, its items and every match are kept as recorded, with who and when;
--- nothing is updated or deleted. The reconciler role stores them; it cannot post.
+-- Bank and Treasury statements and their matches to the journal (DOMAIN.md §7, DESIGN.md §5).
+--
+-- Guarantees: a statement, its items and every match are kept as recorded, with who and when;
+-- nothing is updated or deleted, by any role. An entry is matched to one statement item at most; a
+-- manual match has a reason. Only ledger_reconciler stores statements and matches, and it cannot
+-- post: an adjusting entry is an officer's.
+
+SET LOCAL ROLE ledger_owner;
 
 CREATE TABLE ledger.bank_statement (
     statement_id text PRIMARY KEY CONSTRAINT bank_statement_id_length CHECK (length(statement_id) BETWEEN 1 AND 200),
@@ -30,6 +35,9 @@ CREATE TABLE ledger.bank_statement_item (
     description text NOT NULL,
     bank_reference text NOT NULL,
     location text NOT NULL,
+    -- Each item's own id, by which an officer names it when clearing a break by hand
+    -- (`reconcile match --statement-item ID`, DESIGN.md §5); `reconcile breaks` lists it.
+    item_id bigint GENERATED ALWAYS AS IDENTITY CONSTRAINT bank_statement_item_id_unique UNIQUE,
     PRIMARY KEY (statement_id, item_no)
 );
 
@@ -60,6 +68,24 @@ SELECT e.entry_id, e.effective_date, l.account, l.fund, l.currency,
   LEFT JOIN ledger.event ev ON ev.entry_id = e.entry_id
  GROUP BY e.entry_id, e.effective_date, l.account, l.fund, l.currency, ev.reference, e.event_key;
 
+-- A statement period's ledger movements, with corrections netted. An entry and the entry
+-- reversing it, both dated inside the period, net to nothing: the bank never saw either (a
+-- recording error and its correction), so neither is a movement to match and neither is a break.
+-- An entry reversed after the period stays a movement of its period; a reversal of an entry dated
+-- before the period is a movement of its own. The matcher, the open breaks and the stored result
+-- all read the movements through this one function, so they agree on what a period holds.
+CREATE FUNCTION ledger.statement_movements(p_account text, p_fund text, p_currency text, p_from date, p_to date)
+RETURNS TABLE (entry_id bigint, effective_date date, net bigint, reference text)
+LANGUAGE sql STABLE AS $$
+    SELECT mv.entry_id, mv.effective_date, mv.net, mv.reference
+      FROM ledger.entry_movement mv
+      JOIN ledger.journal_entry e ON e.entry_id = mv.entry_id
+     WHERE mv.effective_date BETWEEN p_from AND p_to
+       AND mv.account = p_account AND mv.fund = p_fund AND mv.currency = p_currency AND mv.net <> 0
+       AND NOT EXISTS (SELECT 1 FROM ledger.journal_entry r WHERE r.reverses = mv.entry_id AND r.effective_date <= p_to)
+       AND NOT EXISTS (SELECT 1 FROM ledger.journal_entry o WHERE o.entry_id = e.reverses AND o.effective_date >= p_from)
+$$;
+
 CREATE TRIGGER bank_statement_append_only BEFORE UPDATE OR DELETE ON ledger.bank_statement
     FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER bank_statement_item_append_only BEFORE UPDATE OR DELETE ON ledger.bank_statement_item
@@ -73,12 +99,12 @@ CREATE TRIGGER bank_statement_item_no_truncate BEFORE TRUNCATE ON ledger.bank_st
 CREATE TRIGGER statement_match_no_truncate BEFORE TRUNCATE ON ledger.statement_match
     FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
 
-ALTER TABLE ledger.bank_statement OWNER TO ledger_owner;
-ALTER TABLE ledger.bank_statement_item OWNER TO ledger_owner;
-ALTER TABLE ledger.statement_match OWNER TO ledger_owner;
-ALTER VIEW ledger.entry_movement OWNER TO ledger_owner;
 GRANT SELECT ON ledger.entry_movement TO ledger_officer, ledger_reporter, ledger_reconciler;
 REVOKE ALL ON ledger.bank_statement, ledger.bank_statement_item, ledger.statement_match FROM PUBLIC;
 GRANT SELECT ON ledger.bank_statement, ledger.bank_statement_item, ledger.statement_match TO ledger_officer, ledger_reporter, ledger_reconciler;
 GRANT INSERT ON ledger.bank_statement, ledger.bank_statement_item, ledger.statement_match TO ledger_reconciler;
 GRANT USAGE ON SEQUENCE ledger.statement_match_match_id_seq TO ledger_reconciler;
+REVOKE ALL ON FUNCTION ledger.statement_movements(text, text, text, date, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ledger.statement_movements(text, text, text, date, date) TO ledger_officer, ledger_reporter, ledger_reconciler;
+
+RESET ROLE;  -- back to the migrating user, who records the migration

@@ -1,7 +1,14 @@
--- Financing facilities (DESIGN.md §3, §5): the terms and tags of each financing, and every later
--- change to them. Importing a facility posts nothing; obligations come from events.
+-- Financing facilities (DESIGN.md §3, §5): the terms and tags of each financing, every later
+-- change to them, the critical-mineral lists they are tagged from, and floating-rate resets.
+-- Importing a facility posts nothing; obligations come from events.
 --
--- Custom SQLSTATE: LX006 a facility names a mineral that is on no list.
+-- Guarantees: a facility's fields have their formats and its minerals are on a list (LX006); a
+-- facility is never deleted, and every change to one after it was created is recorded field by
+-- field, with who and when, by the database itself (facility_change, append-only), so no change
+-- can go unrecorded and a report can show a facility as it was known at any time. Rate resets are
+-- append-only: a reset, once imported, is what accruals were computed from.
+
+SET LOCAL ROLE ledger_owner;
 
 -- The critical-mineral lists (DOMAIN.md §6) as data: a mineral carries every list it is on.
 CREATE TABLE ledger.mineral_list (
@@ -9,7 +16,6 @@ CREATE TABLE ledger.mineral_list (
     list_tag text NOT NULL CONSTRAINT mineral_list_tag_format CHECK (list_tag ~ '^[A-Z]+-[0-9]{4,5}$'),
     PRIMARY KEY (mineral, list_tag)
 );
-
 INSERT INTO ledger.mineral_list (mineral, list_tag) VALUES
     ('aluminum', 'USGS-2022'),
     ('antimony', 'USGS-2022'),
@@ -165,7 +171,6 @@ CREATE TABLE ledger.facility (
         END),
     CONSTRAINT facility_shortfall_for_302 CHECK (authority <> 'DPA-302' OR btrim(shortfall) <> '')
 );
-
 CREATE INDEX facility_instrument ON ledger.facility (instrument);
 
 -- Every change to a facility after it was created, field by field, with who and when; recorded by
@@ -199,7 +204,6 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
-
 CREATE TRIGGER facility_check_minerals BEFORE INSERT OR UPDATE ON ledger.facility
     FOR EACH ROW EXECUTE FUNCTION ledger.facility_check_minerals();
 
@@ -212,10 +216,9 @@ BEGIN
      ORDER BY n.key;
     RETURN NULL;
 END $$;
-
+ALTER FUNCTION ledger.facility_record_change() SECURITY DEFINER SET search_path = pg_catalog, ledger;
 CREATE TRIGGER facility_record_change AFTER UPDATE ON ledger.facility
     FOR EACH ROW EXECUTE FUNCTION ledger.facility_record_change();
-
 -- A facility is never deleted (its lines and history refer to it); changes are recorded above.
 CREATE TRIGGER facility_no_delete BEFORE DELETE ON ledger.facility
     FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
@@ -242,3 +245,10 @@ CREATE TRIGGER rate_reset_append_only BEFORE UPDATE OR DELETE ON ledger.rate_res
 CREATE TRIGGER rate_reset_no_truncate BEFORE TRUNCATE ON ledger.rate_reset
     FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
 REVOKE UPDATE, DELETE, TRUNCATE ON ledger.rate_reset FROM PUBLIC;
+
+GRANT SELECT ON ledger.mineral_list, ledger.facility, ledger.facility_change, ledger.rate_reset TO ledger_officer, ledger_reporter, ledger_reconciler;
+GRANT INSERT, UPDATE ON ledger.facility TO ledger_officer;
+GRANT INSERT ON ledger.rate_reset TO ledger_officer;
+GRANT USAGE ON SEQUENCE ledger.facility_change_change_id_seq TO ledger_officer;
+
+RESET ROLE;  -- back to the migrating user, who records the migration
