@@ -152,13 +152,9 @@ struct Generate: ParsableCommand {
     }
 }
 
-/// History for the balance queries and the reports: N journal lines on `facilities` facilities
-/// spread over 24 months, each entry with its event row as an event's posting has (a disbursement,
-/// an accrual, an equity call or a guarantee, by its first line's account; the facilities are
-/// direct loans with terms, so that a statement has a schedule), written in bulk with the
-/// journal's triggers off (data generation, not a measurement), the months before November 2026
-/// closed, as a ledger closes its past months, then the day balances and the closed months'
-/// balances rebuilt from the lines (and, with `--seal`, the chain sealed, so that `verify` holds).
+/// History for the balance queries and the reports: N journal lines on `facilities` direct loans
+/// over 24 months, written by `SyntheticHistory` (and, with `--seal`, the chain sealed, so that
+/// `verify` holds); then the per-day event sums, as the sealer's run keeps them.
 struct LoadHistory: ParsableCommand {
     @Option var conninfo: String
     @Option var lines: Int
@@ -169,85 +165,7 @@ struct LoadHistory: ParsableCommand {
         let db = try Connection(conninfo: conninfo)
         let start = DispatchTime.now()
         let entries = lines / 2
-        let offset = try db.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry WHERE event_key LIKE 'hist-%'") ?? 0
-        let firstNew = (try db.scalar(Int64.self, "SELECT coalesce(max(entry_id), 0) FROM ledger.journal_entry") ?? 0) + 1
-        try db.execute(unsafeSQL: "SET session_replication_role = replica")
-        try db.transaction { tx in
-            try tx.execute(
-                """
-                INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count)
-                SELECT 'hist-' || g, DATE '2024-12-01' + (g % 720)::int, 'history', 2 FROM generate_series(\(offset + 1)::bigint, \(offset + Int64(entries))::bigint) g
-                """)
-            try tx.execute(
-                """
-                INSERT INTO ledger.journal_line (entry_id, line_no, account, fund, facility_id, side, amount_minor, currency)
-                SELECT e.entry_id, n, CASE n WHEN 1 THEN (ARRAY['135000','134100','169000','920100'])[1 + e.entry_id % 4]
-                                            ELSE (ARRAY['101000','101000','101000','921100'])[1 + e.entry_id % 4] END,
-                       'FIN-DL', 'H' || (e.entry_id % \(facilities)), CASE n WHEN 1 THEN 'debit' ELSE 'credit' END, 100 + e.entry_id % 100000, 'USD'
-                  FROM ledger.journal_entry e, generate_series(1, 2) n
-                 WHERE e.entry_id >= \(firstNew)
-                """)
-            try tx.execute(
-                """
-                INSERT INTO ledger.facility (facility_id, name, counterparty, instrument, authority, executive_order, country, state, naics,
-                    minerals, cohort_fy, currency, obligated_minor, rate, day_count, frequency, amortization, first_payment, maturity, grace_months)
-                SELECT 'H' || f, 'History loan ' || f, 'Obligor ' || (f % 97), 'direct-loan', 'BUILD-9621', 'EO 14241 (2025-03-20)', 'US', 'NV',
-                       '331410', ARRAY['graphite'], 2025, 'USD', 100000000000, 0.05, 'act-360', 'quarterly', 'level-payment',
-                       DATE '2025-03-31', DATE '2034-12-31', 0
-                  FROM generate_series(0, \(facilities - 1)) f
-                ON CONFLICT (facility_id) DO NOTHING
-                """)
-            try tx.execute(
-                """
-                INSERT INTO ledger.event (event_id, entry_id, event_type, facility_id, fund, effective_date, amount_minor, currency)
-                SELECT e.event_key, e.entry_id, (ARRAY['disburse','accrue','equity-call','guarantee-issue'])[1 + e.entry_id % 4],
-                       'H' || (e.entry_id % \(facilities)), 'FIN-DL', e.effective_date, 100 + e.entry_id % 100000, 'USD'
-                  FROM ledger.journal_entry e
-                 WHERE e.entry_id >= \(firstNew)
-                """)
-            try tx.execute(
-                """
-                INSERT INTO ledger.period_event (month, action, recorded_by)
-                SELECT m::date, 'close', session_user FROM generate_series(DATE '2024-12-01', DATE '2026-10-01', interval '1 month') m
-                 WHERE NOT EXISTS (SELECT 1 FROM ledger.period_event p WHERE p.month = m::date)
-                """)
-            try tx.execute(
-                """
-                INSERT INTO ledger.balance_month AS b (account, fund, facility_id, currency, month, debit_minor, credit_minor)
-                SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, date_trunc('month', e.effective_date)::date,
-                       coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0), coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)
-                  FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
-                 WHERE e.entry_id >= \(firstNew) AND e.effective_date < DATE '2026-11-01'
-                 GROUP BY 1, 2, 3, 4, 5
-                ON CONFLICT (account, fund, facility_id, currency, month) DO UPDATE
-                   SET debit_minor = b.debit_minor + EXCLUDED.debit_minor, credit_minor = b.credit_minor + EXCLUDED.credit_minor
-                """)
-            try tx.execute(
-                """
-                INSERT INTO ledger.balance_day AS b (account, fund, facility_id, currency, day, debit_minor, credit_minor)
-                SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, e.effective_date,
-                       coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0), coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)
-                  FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
-                 WHERE e.entry_id >= \(firstNew)
-                 GROUP BY 1, 2, 3, 4, 5
-                ON CONFLICT (account, fund, facility_id, currency, day) DO UPDATE
-                   SET debit_minor = b.debit_minor + EXCLUDED.debit_minor, credit_minor = b.credit_minor + EXCLUDED.credit_minor
-                """)
-        }
-        try db.execute(
-            unsafeSQL: "RESET session_replication_role; ANALYZE ledger.journal_entry; ANALYZE ledger.journal_line; ANALYZE ledger.event; ANALYZE ledger.balance_month; ANALYZE ledger.balance_day")
-        // The closed months' event sums, as their close writes them (the triggers were off), and
-        // the per-day ones, as the sealer's run keeps them after every write command; after the
-        // ANALYZE, so that they are planned on the new rows' statistics.
-        try db.transaction { tx in
-            try tx.execute("DELETE FROM ledger.event_month WHERE month < DATE '2026-11-01'")
-            try tx.execute(
-                """
-                INSERT INTO ledger.event_month (facility_id, event_type, month, amount_minor, principal_credit_minor)
-                SELECT s.facility_id, s.event_type, m::date, s.amount_minor, s.principal_credit_minor
-                  FROM generate_series(DATE '2024-12-01', DATE '2026-10-01', interval '1 month') m, LATERAL ledger.event_sums(m::date) s
-                """)
-        }
+        try SyntheticHistory.load(db, entries: entries, facilities: facilities)
         try LedgerStore(connection: db).summarizeEvents()
         try db.execute(unsafeSQL: "ANALYZE ledger.event_month; ANALYZE ledger.event_day")
         let loaded = elapsedSeconds(since: start)
@@ -349,10 +267,9 @@ struct IndexCeiling: ParsableCommand {
     }
 }
 
-/// A month of cash movements for reconciliation at scale: N entries on FIN-DL's USD cash (101000
-/// against 251000, written in bulk with the journal's triggers off, their day balances rebuilt),
-/// and the bank's statements of them, every item matching one entry by reference: a camt.053 and a
-/// BAI2 file in `out`.
+/// A month of cash movements for reconciliation at scale: N receipts on FIN-DL's USD cash
+/// (`SyntheticHistory.receipts`), and the bank's statements of them, every item matching one entry
+/// by reference: a camt.053 and a BAI2 file in `out`.
 struct ReconcileSetup: ParsableCommand {
     @Option var conninfo: String
     @Option var items: Int
@@ -360,32 +277,7 @@ struct ReconcileSetup: ParsableCommand {
 
     func run() throws {
         let db = try Connection(conninfo: conninfo)
-        try db.execute(unsafeSQL: "SET session_replication_role = replica")
-        try db.transaction { tx in
-            try tx.execute(
-                """
-                INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count)
-                SELECT 'rec-' || g, DATE '2026-11-01' + (g % 30)::int, 'lockbox receipt', 2 FROM generate_series(1, \(items)) g
-                """)
-            try tx.execute(
-                """
-                INSERT INTO ledger.journal_line (entry_id, line_no, account, fund, facility_id, side, amount_minor, currency)
-                SELECT e.entry_id, n, CASE n WHEN 1 THEN '101000' ELSE '251000' END, 'FIN-DL', NULL, CASE n WHEN 1 THEN 'debit' ELSE 'credit' END,
-                       100 + substr(e.event_key, 5)::bigint, 'USD'
-                  FROM ledger.journal_entry e, generate_series(1, 2) n WHERE e.event_key LIKE 'rec-%'
-                """)
-            try tx.execute(
-                """
-                INSERT INTO ledger.balance_day AS b (account, fund, facility_id, currency, day, debit_minor, credit_minor)
-                SELECT l.account, l.fund, '', l.currency, e.effective_date,
-                       coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0), coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)
-                  FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id WHERE e.event_key LIKE 'rec-%'
-                 GROUP BY 1, 2, 3, 4, 5
-                ON CONFLICT (account, fund, facility_id, currency, day) DO UPDATE
-                   SET debit_minor = b.debit_minor + EXCLUDED.debit_minor, credit_minor = b.credit_minor + EXCLUDED.credit_minor
-                """)
-        }
-        try db.execute(unsafeSQL: "RESET session_replication_role; ANALYZE ledger.journal_entry; ANALYZE ledger.journal_line; ANALYZE ledger.balance_day")
+        try SyntheticHistory.receipts(db, items: items)
 
         // The statements: item k is entry rec-k, 100 + k cents, on day 1 + k % 30.
         func day(_ k: Int) -> Int { 1 + k % 30 }

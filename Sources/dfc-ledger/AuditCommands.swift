@@ -14,12 +14,12 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Recompute the audit chain and every stored balance from the journal's lines.",
         discussion: """
-            Seals the committed entries not sealed yet, then, in one snapshot, recomputes every seal
-            (SHA-256 over the entry's canonical encoding and the seal before it), checks each link and
-            the chain's order, re-checks each entry's balance, and recomputes every stored balance from
-            the lines (per day, and per month for the months ever closed; a month row of a month never
-            closed is a problem too). Prints the chain's head (SEQ:SHA256): keep it outside the database, and pass
-            it to a later run with --expect-head to prove the chain was not rewritten since.
+            Seals the committed entries not sealed yet, then, in one snapshot, recomputes every seal \
+            (SHA-256 over the entry's canonical encoding and the seal before it), checks each link and \
+            the chain's order, re-checks each entry's balance, and recomputes every stored balance from \
+            the lines (per day, and per month for the months ever closed; a month row of a month never \
+            closed is a problem too). Prints the chain's head (SEQ:SHA256): keep it outside the database, and pass \
+            it to a later run with --expect-head to prove the chain was not rewritten since. \
             Exit 0 only if everything holds; 65 if anything does not (each problem is listed).
             """)
 
@@ -64,9 +64,9 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write every entry as an hledger journal or a beancount ledger, amounts exact.",
         discussion: """
-            Accounts and commodities are declared first, so `hledger -s -f FILE bal` and `bean-check FILE`
-            accept the file; each entry carries its entry id, event id, recording time and user, and its
-            seal. The same books always export to the same bytes. With --output the file is written
+            Accounts and commodities are declared first, so `hledger -s -f FILE bal` and `bean-check FILE` \
+            accept the file; each entry carries its entry id, event id, recording time and user, and its \
+            seal. The same books always export to the same bytes. With --output the file is written \
             whole or not at all.
             """)
 

@@ -45,9 +45,9 @@ extension Import {
         static let configuration = CommandConfiguration(
             abstract: "Import events from CSV, all or nothing, each posted by its posting rules.",
             discussion: """
-                Columns: event_id, date, facility_id, fund, type, amount, currency, reference, memo. Events are
-                applied in (date, file order); each event_id is its idempotency key, so the file can be imported
-                again. Any refused event (a bad field, a business rule) stops the whole file, naming its row;
+                Columns: event_id, date, facility_id, fund, type, amount, currency, reference, memo. Events are \
+                applied in (date, file order); each event_id is its idempotency key, so the file can be imported \
+                again. Any refused event (a bad field, a business rule) stops the whole file, naming its row; \
                 nothing is written. Progress goes to stderr for files over 1,000 events.
                 """)
         @Argument(help: "The CSV file.") var file: String

@@ -66,8 +66,8 @@ struct FacilityCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a facility (the same fields and rules as a row of the facilities CSV).",
             discussion: """
-                Adding the same facility again changes nothing; different fields are refused unless --update,
-                and then every changed field is recorded with who and when. Adding posts nothing: obligations
+                Adding the same facility again changes nothing; different fields are refused unless --update, \
+                and then every changed field is recorded with who and when. Adding posts nothing: obligations \
                 come from obligate events.
                 """)
         @Option(name: .customLong("id"), help: "facility_id, e.g. DPA-2026-0007.") var facilityID: String
@@ -196,9 +196,9 @@ struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import facilities from CSV, all or nothing; re-runnable.",
             discussion: """
-                Columns (header row required, any order): \(Facility.columns.joined(separator: ", ")).
-                Terms columns are blank for instruments without interest. An identical row changes nothing; a
-                changed row is refused unless --update, and then each change is recorded. Any bad row stops
+                Columns (header row required, any order): \(Facility.columns.joined(separator: ", ")). \
+                Terms columns are blank for instruments without interest. An identical row changes nothing; a \
+                changed row is refused unless --update, and then each change is recorded. Any bad row stops \
                 the whole file, naming the row, column and value; nothing is written.
                 """)
         @Argument(help: "The CSV file.") var file: String

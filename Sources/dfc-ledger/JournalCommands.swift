@@ -65,11 +65,18 @@ struct Post: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Post a manual balanced entry (an adjustment) from a JSON file.",
         discussion: """
-            ENTRY.json: {"event_id": "adj-2026-11-001", "date": "2026-11-30", "description": "…",
-              "lines": [{"account": "101000", "fund": "FIN-DL", "facility": "DPA-2026-0007" (optional),
-                         "side": "debit", "amount": "1250.00", "currency": "USD"}, …]}
-            Amounts are strings with at most the currency's digits. The event_id is the idempotency key:
-            posting the same file again changes nothing; different content under the same id is refused.
+            ENTRY.json, for example:
+              {"event_id": "adj-2026-11-001", "date": "2026-11-30",
+               "description": "Treasury account fee, November",
+               "lines": [
+                 {"account": "610000", "fund": "FIN-DL", "side": "debit",
+                  "amount": "25.00", "currency": "USD"},
+                 {"account": "101000", "fund": "FIN-DL", "side": "credit",
+                  "amount": "25.00", "currency": "USD"}]}
+
+            A line may name its "facility" (e.g. DPA-2026-0007). Amounts are strings with at most the \
+            currency's digits. The event_id is the idempotency key: posting the same file again changes \
+            nothing; different content under the same id is refused.
             """)
 
     @Argument(help: "The entry file.") var file: String

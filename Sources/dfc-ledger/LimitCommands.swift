@@ -74,8 +74,8 @@ struct LimitsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Give a limit a value from a date on (the earlier values stay, for reproducing past checks).",
             discussion: """
-                Kinds: mcl and dpa302-shortfall take --cap-usd; equity-share, country-share, mineral-share and
-                obligor-share take --share (a decimal or a percentage). Concentration limits apply to --scope
+                Kinds: mcl and dpa302-shortfall take --cap-usd; equity-share, country-share, mineral-share and \
+                obligor-share take --share (a decimal or a percentage). Concentration limits apply to --scope \
                 (a country code, mineral or obligor), or to each one with the default '*'.
                 """)
         @Argument(help: "The limit's id, e.g. mcl or country-share-us.") var limit: String

@@ -27,12 +27,13 @@ struct DatabaseOptions: ParsableArguments {
 
 extension OutputFormat: ExpressibleByArgument {}
 
-/// `--format` for commands that print a table (not HTML, which is for reports).
+/// `--format` for commands that print a table: only the formats they produce (HTML is for
+/// reports), so `--help` lists no other.
 struct TableFormatOption: ParsableArguments {
-    @Option(help: "table, csv or json.")
-    var format: OutputFormat = .table
+    enum Choice: String, CaseIterable, ExpressibleByArgument { case table, csv, json }
 
-    func validate() throws {
-        if format == .html { throw ValidationError("--format html is for reports; use table, csv or json") }
-    }
+    @Option(name: .customLong("format"), help: "How to print the result.")
+    var choice: Choice = .table
+
+    var format: OutputFormat { OutputFormat(rawValue: choice.rawValue)! }
 }

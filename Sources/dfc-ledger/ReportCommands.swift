@@ -32,7 +32,7 @@ struct Report: ParsableCommand {
         @OptionGroup var time: TimeOptions
         @Option(help: "Only this account set: proprietary, budgetary or memorandum.") var set: String?
         @Option(help: "Only this fund.") var fund: String?
-        @Option(help: "table, csv, json or html.") var format: OutputFormat = .table
+        @Option(help: "How to print the report.") var format: OutputFormat = .table
         @OptionGroup var database: DatabaseOptions
 
         func validate() throws {
@@ -61,8 +61,8 @@ struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Every line on one account, in date order, with a running balance per fund and currency.",
             discussion: """
-                Starts with the balance before --from (an opening row per fund and currency) and ends
-                with the closing balance. Balances are debit − credit. --known-at shows the register
+                Starts with the balance before --from (an opening row per fund and currency) and ends \
+                with the closing balance. Balances are debit − credit. --known-at shows the register \
                 as it was at that instant. CSV is written as the lines arrive, so any length is fine.
                 """)
 
@@ -153,7 +153,7 @@ extension Report {
         @Option(help: "The month, YYYY-MM.") var month: YearMonth
         @Option(help: "Roll up by facility, country, mineral, instrument, authority, cohort or currency (repeatable; default: all).") var by: [ExposureDimension] = []
         @Option(help: "Show only what was recorded by this instant (RFC 3339, e.g. 2026-11-29T00:48:23Z).") var knownAt: String?
-        @Option(help: "table, csv, json or html.") var format: OutputFormat = .table
+        @Option(help: "How to print the report.") var format: OutputFormat = .table
         @Option(help: "Write to this file (whole or not at all) instead of standard output.") var output: String?
         @OptionGroup var database: DatabaseOptions
 
@@ -196,13 +196,11 @@ extension Report {
 
         @Argument(help: "The facility id.") var id: String
         @OptionGroup var time: TimeOptions
-        @Option(help: "table, json or html.") var format: OutputFormat = .table
+        /// The formats a statement is printed in (no CSV: it is several tables).
+        enum Format: String, CaseIterable, ExpressibleByArgument { case table, json, html }
+        @Option(help: "How to print the statement.") var format: Format = .table
         @Option(help: "Write to this file (whole or not at all) instead of standard output.") var output: String?
         @OptionGroup var database: DatabaseOptions
-
-        func validate() throws {
-            if format == .csv { throw ValidationError("--format csv is not available for a statement; use table, json or html") }
-        }
 
         func run() throws {
             let store = try database.store()
@@ -213,7 +211,7 @@ extension Report {
             let text: String
             switch format {
             case .json: text = try JSONOutput.render(statement)
-            case .table, .csv: text = statement.renderText()
+            case .table: text = statement.renderText()
             case .html: text = try statement.renderHTML()
             }
             try OutputSink.write(text, to: output)
