@@ -18,6 +18,7 @@ public enum LedgerMigrations {
         migration("0008_limits.sql", PackageResources._008_limits_sql),
         migration("0009_posting_functions.sql", PackageResources._009_posting_functions_sql),
         migration("0010_statements.sql", PackageResources._010_statements_sql),
+        migration("0011_approvals.sql", PackageResources._011_approvals_sql),
     ]
 
     /// The migrations the baseline replaced, before the first release: a database built from them

@@ -207,8 +207,10 @@ extension LedgerStore {
                     )
                     SELECT e.entry_id, e.recorded_xid::text::bigint, e.recorded_at, e.recorded_by, e.event_key, e.effective_date,
                            e.description, e.reverses, e.line_count,
-                           l.line_no, l.account, l.fund, l.facility_id, l.side, l.amount_minor, l.currency\(sealColumns)
+                           l.line_no, l.account, l.fund, l.facility_id, l.side, l.amount_minor, l.currency,
+                           a.proposal_id, a.proposed_by, a.proposed_at, a.approved_by, a.approved_at\(sealColumns)
                       FROM e \(lineSource)
+                      LEFT JOIN ledger.entry_approval a ON a.entry_id = e.entry_id
                      ORDER BY \(order), l.line_no
                     """)
     }
@@ -234,9 +236,15 @@ extension LedgerStore {
                         lines: [], reverses: try row.decode(at: 7)),
                     recordedAt: try row.decode(at: 2), recordedBy: try row.decode(at: 3))
                 let seal: (Int64, String, String)? =
-                    withSeals && !row.isNull(at: 16) ? (try row.decode(at: 16), try row.decode(at: 17), try row.decode(at: 18)) : nil
+                    withSeals && !row.isNull(at: 21) ? (try row.decode(at: 21), try row.decode(at: 22), try row.decode(at: 23)) : nil
+                let approval =
+                    row.isNull(at: 16)
+                    ? nil
+                    : EntryApproval(
+                        proposalID: try row.decode(at: 16), proposedBy: try row.decode(at: 17), proposedAt: try row.decode(at: 18),
+                        approvedBy: try row.decode(at: 19), approvedAt: try row.decode(at: 20))
                 current = StreamedEntry(
-                    entry: SealedEntry(posted: posted, recordedXID: UInt64(try row.decode(Int64.self, at: 1))),
+                    entry: SealedEntry(posted: posted, recordedXID: UInt64(try row.decode(Int64.self, at: 1)), approval: approval),
                     declaredLines: try row.decode(at: 8), seal: seal)
             }
             // An entry whose lines were all removed still arrives once, with NULL line columns.
@@ -326,6 +334,12 @@ extension LedgerStore {
             let eventSums = try Self.eventSumMismatches(tx)
             count += eventSums.count
             problems += eventSums.first
+            for row in try tx.query(
+                "SELECT proposal_id, content_sha256 FROM ledger.proposal WHERE encode(sha256(convert_to(content::text, 'UTF8')), 'hex') <> content_sha256 ORDER BY proposal_id")
+            {
+                count += 1
+                if problems.count < 20 { problems.append(.alteredProposal(id: try row.decode(at: 0), sha256: try row.decode(at: 1))) }
+            }
             return VerifyReport(
                 entries: try tx.scalar(Int.self, "SELECT count(*) FROM ledger.journal_entry") ?? 0,
                 sealsChecked: verifier.checked, linesChecked: verifier.lines, head: head.head?.description, pending: pending,

@@ -21,11 +21,17 @@ extension LedgerStore {
     }
 
     /// Records one event: its entry by the posting rules, after every business rule, in one
-    /// transaction. Idempotent by event id.
+    /// transaction. Idempotent by event id. When the approval policy covers it, it is proposed
+    /// instead (status `proposed`), after the same checks.
     @discardableResult
     public func record(_ event: Event) throws -> PostResult {
         let chart = try self.chart()
-        return try connection.transaction { tx in try EventContext(tx, chart: chart).record(event, accrual: nil) }
+        return try connection.transaction { tx in
+            try Self.postingOrProposing(tx, { [try EventContext(tx, chart: chart).record(event, accrual: nil)] }) {
+                ("events", ProposalContent(events: [(location: "", event: event)], file: "event \(event.id)"),
+                 "\(event.type.rawValue) \(event.id) on \(event.facilityID ?? event.fund ?? ""), dated \(event.date)")
+            }[0]
+        }
     }
 
     /// Records events all or nothing, in (date, given) order; a failure names the event's
@@ -38,7 +44,9 @@ extension LedgerStore {
 
     /// Records events already in the order they apply (an `EventFile`, say), all or nothing. The
     /// events are read twice (their keys, then each in turn), never kept; `keys`, when given, are
-    /// those of `events` gathered already (`EventFile.read`), and they are read once.
+    /// those of `events` gathered already (`EventFile.read`), and they are read once. When the
+    /// approval policy covers any of them, the whole file is proposed instead, after the same
+    /// checks, and is posted whole when approved.
     @discardableResult
     public func record<C: Collection>(
         ordered events: C, keys: consuming EventKeys? = nil, file: String, progress: ((Int) -> Void)? = nil
@@ -47,6 +55,20 @@ extension LedgerStore {
         let chart = try self.chart()
         var gathered = consume keys  // for the first attempt: a retried transaction reads the events again
         return try connection.transaction { tx in
+            let keys = gathered
+            gathered = nil
+            return try Self.postingOrProposing(tx, { try Self.recordEvents(tx, chart: chart, ordered: events, keys: keys, file: file, progress: progress) }) {
+                ("events", ProposalContent(events: events, file: file), "import events \(file): \(events.count) event\(events.count == 1 ? "" : "s")")
+            }
+        }
+    }
+
+    /// Records `events` in the transaction `tx` (see `record(ordered:keys:file:progress:)`).
+    static func recordEvents<C: Collection>(
+        _ tx: Connection, chart: Chart, ordered events: C, keys gathered: EventKeys?, file: String, progress: ((Int) -> Void)? = nil
+    ) throws -> [PostResult]
+    where C.Element == (location: String, event: Event) {
+        do {
             let context = try EventContext(tx, chart: chart)
             // Before any event is checked: which of its ids exist already (a query per 10,000) or
             // come twice in it — only those are compared with what is recorded —, and every fund
@@ -55,7 +77,6 @@ extension LedgerStore {
             // locks protect is then read for all of them at once. The keys are let go after this.
             do {
                 let keys = gathered ?? EventKeys(events.lazy.map(\.event))
-                gathered = nil
                 var known: Set<String> = []
                 var ids: [String] = []
                 func findKnown() throws {

@@ -3,25 +3,31 @@ import Foundation
 import Ledger
 import Postgres
 
-/// Whether a posting wrote a new entry or found the one an earlier identical request wrote.
+/// Whether a posting wrote a new entry, found the one an earlier identical request wrote, or
+/// was recorded as a proposal awaiting certification (four eyes).
 public enum PostStatus: String, Sendable, Codable {
     case created
     case existing
+    case proposed
 }
 
 /// The outcome of one posting.
 public struct PostResult: Sendable, Hashable {
+    /// The entry (0 for a proposal: nothing is posted until it is approved).
     public var entryID: Int64
     public var eventKey: String
     public var status: PostStatus
     /// Limits with severity "warn" that this posting took over their cap (DOMAIN.md §2).
     public var warnings: [String]
+    /// The proposal the write awaits certification in (status `proposed`).
+    public var proposalID: String?
 
-    public init(entryID: Int64, eventKey: String, status: PostStatus, warnings: [String] = []) {
+    public init(entryID: Int64, eventKey: String, status: PostStatus, warnings: [String] = [], proposalID: String? = nil) {
         self.entryID = entryID
         self.eventKey = eventKey
         self.status = status
         self.warnings = warnings
+        self.proposalID = proposalID
     }
 }
 
@@ -44,8 +50,26 @@ extension LedgerStore {
         }
         if chart.closedMonths.contains(month) { return try refuseClosedPeriod() }
         do {
+            // With an approval policy (read once per store), in a transaction that proposes the
+            // entry instead when the policy covers it.
+            if try approvalsInForce() {
+                return try connection.transaction { tx in
+                    try Self.postingOrProposing(tx, { [try Self.insert(entry, tx)] }) {
+                        let total = entry.lines.filter { $0.side == .debit }.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
+                        let currency = entry.lines.first?.amount.currency ?? .usd
+                        return (
+                            entry.reverses == nil ? "post" : "reverse", ProposalContent(entry: entry),
+                            "\(entry.reverses.map { "reverse entry \($0)" } ?? "post") \(entry.eventKey): debits \(Money(minorUnits: total, currency: currency).formatted) \(currency.code)"
+                        )
+                    }[0]
+                }
+            }
             // One statement in its own transaction: header, lines and every check in one round trip.
             return try connection.retrying { db in try Self.insert(entry, db) }
+        } catch let error as PostgresError where error.code == .insufficientPrivilege && error.message.contains("needs certification") && cachedApprovalsInForce == false {
+            // A policy set since this store first looked: look again, and propose.
+            cachedApprovalsInForce = nil
+            return try post(entry)
         } catch let error as PostgresError {
             switch error.code?.rawValue {
             case "LX002": return try refuseClosedPeriod()

@@ -11,6 +11,16 @@ public final class LedgerStore {
     /// Accounts, funds and closed months, read once: they change rarely, and the database
     /// re-checks every posting against the current rows anyway.
     var cachedChart: Chart?
+    /// Whether an approval policy exists, read once: a policy set later makes the database refuse
+    /// a covered posting at commit, and the store then looks again and proposes it.
+    var cachedApprovalsInForce: Bool?
+
+    func approvalsInForce() throws -> Bool {
+        if let cachedApprovalsInForce { return cachedApprovalsInForce }
+        let inForce = try Self.approvalsInForce(connection)
+        cachedApprovalsInForce = inForce
+        return inForce
+    }
 
     struct Chart {
         var accounts: [String: Account]

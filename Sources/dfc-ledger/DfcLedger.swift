@@ -17,7 +17,7 @@ struct DfcLedger: ParsableCommand {
             """,
         subcommands: [
             Db.self, Accounts.self, FacilityCommand.self, Import.self, Rules.self, Obligate.self, Deobligate.self, Disburse.self, Repay.self,
-            Accrue.self, WriteOff.self, RecordEvent.self, MonthEnd.self, LimitsCommand.self, Post.self, Reverse.self, Period.self, Report.self, Reconcile.self, Verify.self, Export.self,
+            Accrue.self, WriteOff.self, RecordEvent.self, MonthEnd.self, LimitsCommand.self, Post.self, Reverse.self, Period.self, Report.self, Reconcile.self, Approvals.self, Approve.self, Reject.self, Verify.self, Export.self,
         ]
     )
 

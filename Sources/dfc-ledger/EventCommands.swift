@@ -72,9 +72,15 @@ extension Import {
             switch output.format {
             case .json, .csv: try WrittenEntries(results).print(format: output.format)
             case .table, .html:
-                WrittenEntries(results).printWarnings()
+                let written = WrittenEntries(results)
+                written.printWarnings()
                 let created = results.filter { $0.status == .created }.count
-                print("\(file): \(created) events posted, \(results.count - created) already posted")
+                if let proposal = written.proposals.first {
+                    let proposed = results.filter { $0.status == .proposed }.count
+                    print("\(file): proposed \(proposal) awaiting certification: \(proposed) events, posted whole when a second officer approves it (\(results.count - proposed) already posted)")
+                } else {
+                    print("\(file): \(created) events posted, \(results.count - created) already posted")
+                }
             }
         }
     }

@@ -26,6 +26,7 @@ struct Failure {
             if e.code == .insufficientPrivilege {
                 exitCode = Self.permission
                 message = "your database role lacks a right: \(e.message). The ledger's roles: ledger_officer records and closes periods; "
+                    + "ledger_certifier also certifies the proposals of other officers; "
                     + "ledger_reporter and ledger_reconciler read (run verify with --no-seal); configuration such as limits and posting rules is ledger_owner's."
             } else if e.code == .readOnlySQLTransaction {
                 exitCode = Self.unavailable

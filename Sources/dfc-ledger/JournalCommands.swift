@@ -5,20 +5,42 @@ import Ledger
 import LedgerStore
 import Reports
 
-/// What a writing command prints with `--format json`: `{"entries": [{"entry_id", "event_id", "status"}]}`.
+/// What a writing command prints with `--format json`: `{"entries": [{"entry_id", "event_id", "status"}]}`;
+/// a write awaiting certification is `"status": "proposed"` with `entry_id` null and its
+/// `proposal_id` (DESIGN.md §5).
 struct WrittenEntries: Encodable {
     struct Item: Encodable {
-        var entryId: Int64
+        var entryId: Int64?
         var eventId: String
         var status: String
+        var proposalId: String? = nil
+
+        enum CodingKeys: String, CodingKey { case entryId = "entry_id", eventId = "event_id", status, proposalId = "proposal_id" }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(entryId, forKey: .entryId)
+            try c.encode(eventId, forKey: .eventId)
+            try c.encode(status, forKey: .status)
+            if let proposalId { try c.encode(proposalId, forKey: .proposalId) }
+        }
     }
     var entries: [Item]
     /// Warning limits the postings took over their cap: printed on stderr.
     var warnings: [(eventKey: String, message: String)]
 
     init(_ results: [PostResult]) {
-        entries = results.map { Item(entryId: $0.entryID, eventId: $0.eventKey, status: $0.status.rawValue) }
+        entries = results.map {
+            Item(entryId: $0.status == .proposed ? nil : $0.entryID, eventId: $0.eventKey, status: $0.status.rawValue, proposalId: $0.proposalID)
+        }
         warnings = results.flatMap { r in r.warnings.map { (r.eventKey, $0) } }
+    }
+
+    /// The proposals the writes await certification in, in order.
+    var proposals: [String] {
+        var seen: [String] = []
+        for e in entries { if let p = e.proposalId, !seen.contains(p) { seen.append(p) } }
+        return seen
     }
 
     enum CodingKeys: String, CodingKey { case entries }
@@ -32,11 +54,17 @@ struct WrittenEntries: Encodable {
         switch format {
         case .json: Swift.print(try JSONOutput.render(self), terminator: "")
         case .csv:
-            var table = TextTable(columns: [.init("entry_id"), .init("event_id"), .init("status")])
-            for e in entries { table.append([String(e.entryId), e.eventId, e.status]) }
+            var table = TextTable(columns: [.init("entry_id"), .init("event_id"), .init("status"), .init("proposal_id")])
+            for e in entries { table.append([e.entryId.map(String.init) ?? "", e.eventId, e.status, e.proposalId ?? ""]) }
             Swift.print(table.renderCSV(), terminator: "")
         case .table, .html:
-            for e in entries { Swift.print("\(e.status == "created" ? "posted" : "already posted") entry \(e.entryId) for event \(e.eventId)") }
+            for e in entries {
+                switch e.status {
+                case "proposed": Swift.print("proposed \(e.proposalId ?? "") awaiting certification (event \(e.eventId))")
+                case "created": Swift.print("posted entry \(e.entryId ?? 0) for event \(e.eventId)")
+                default: Swift.print("already posted entry \(e.entryId ?? 0) for event \(e.eventId)")
+                }
+            }
         }
     }
 }

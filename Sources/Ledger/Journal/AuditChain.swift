@@ -28,6 +28,20 @@ import Dates
 ///
 /// The seal is the lowercase hex SHA-256 of those bytes. An auditor can recompute every seal
 /// from an export of the journal with a few lines of any language.
+///
+/// Version 2 seals an entry posted under four eyes (one officer proposed it, another certified
+/// it): the first line says `v2`, and after the lines come who proposed and who approved it:
+///
+/// ```
+/// proposal <n>:<proposal id>
+/// proposed_by <n>:<text>
+/// proposed_at_us <microseconds since 1970-01-01T00:00:00Z>
+/// approved_by <n>:<text>
+/// approved_at_us <microseconds since 1970-01-01T00:00:00Z>
+/// ```
+///
+/// Every other entry is sealed in version 1, so the seals made before version 2 existed still
+/// verify.
 public enum AuditChain {
     /// The `previous` of the first entry in the chain.
     public static let genesis = String(repeating: "0", count: 64)
@@ -36,7 +50,7 @@ public enum AuditChain {
     public static func canonicalEncoding(of sealed: SealedEntry, previous: String) -> [UInt8] {
         let posted = sealed.posted
         let entry = posted.entry
-        var out = "dfc-ledger audit chain v1\n"
+        var out = sealed.approval == nil ? "dfc-ledger audit chain v1\n" : "dfc-ledger audit chain v2\n"
         out += "previous \(previous)\n"
         out += "entry_id \(posted.entryID)\n"
         out += "recorded_xid \(sealed.recordedXID)\n"
@@ -50,6 +64,13 @@ public enum AuditChain {
         for (index, line) in entry.lines.enumerated() {
             out += "line \(index + 1) \(counted(line.account)) \(counted(line.fund)) \(counted(line.facility ?? "")) "
             out += "\(line.side.rawValue) \(line.amount.minorUnits) \(line.amount.currency.code)\n"
+        }
+        if let a = sealed.approval {
+            out += "proposal \(counted(a.proposalID))\n"
+            out += "proposed_by \(counted(a.proposedBy))\n"
+            out += "proposed_at_us \(a.proposedAt.microsecondsSinceEpoch)\n"
+            out += "approved_by \(counted(a.approvedBy))\n"
+            out += "approved_at_us \(a.approvedAt.microsecondsSinceEpoch)\n"
         }
         return Array(out.utf8)
     }
@@ -81,10 +102,13 @@ public struct SealedEntry: Hashable, Sendable {
     public var posted: PostedEntry
     /// The recording transaction's id (PostgreSQL's 64-bit `xid8`).
     public var recordedXID: UInt64
+    /// Who proposed and who certified the entry, when it was posted under four eyes.
+    public var approval: EntryApproval?
 
-    public init(posted: PostedEntry, recordedXID: UInt64) {
+    public init(posted: PostedEntry, recordedXID: UInt64, approval: EntryApproval? = nil) {
         self.posted = posted
         self.recordedXID = recordedXID
+        self.approval = approval
     }
 
     public var position: ChainPosition { ChainPosition(recordedXID: recordedXID, entryID: posted.entryID) }
@@ -110,4 +134,22 @@ public struct ChainPosition: Hashable, Comparable, Sendable, CustomStringConvert
     }
 
     public var description: String { "transaction \(recordedXID), entry \(entryID)" }
+}
+
+/// The four eyes on an entry: the proposal it was posted from, who proposed it and who approved
+/// it, and when.
+public struct EntryApproval: Hashable, Sendable {
+    public var proposalID: String
+    public var proposedBy: String
+    public var proposedAt: Instant
+    public var approvedBy: String
+    public var approvedAt: Instant
+
+    public init(proposalID: String, proposedBy: String, proposedAt: Instant, approvedBy: String, approvedAt: Instant) {
+        self.proposalID = proposalID
+        self.proposedBy = proposedBy
+        self.proposedAt = proposedAt
+        self.approvedBy = approvedBy
+        self.approvedAt = approvedAt
+    }
 }

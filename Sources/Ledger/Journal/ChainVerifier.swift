@@ -19,6 +19,8 @@ public enum VerifyProblem: Hashable, Sendable, CustomStringConvertible {
     case eventSumMismatch(key: String, stored: String, recomputed: String)
     /// The chain no longer holds a head that was recorded outside the database.
     case headMismatch(expected: String, found: String)
+    /// A proposal whose stored content no longer has the SHA-256 taken when it was proposed.
+    case alteredProposal(id: String, sha256: String)
 
     public var description: String {
         switch self {
@@ -38,6 +40,8 @@ public enum VerifyProblem: Hashable, Sendable, CustomStringConvertible {
         case .eventSumMismatch(let key, let stored, let recomputed):
             "event sums \(key): stored \(stored), but the events sum to \(recomputed)"
         case .headMismatch(let expected, let found): "the chain does not hold the recorded head \(expected): found \(found)"
+        case .alteredProposal(let id, let sha):
+            "proposal \(id): its content no longer has the SHA-256 \(sha.prefix(12))… taken when it was proposed; it was changed after it was made"
         }
     }
 }

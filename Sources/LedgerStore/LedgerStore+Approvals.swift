@@ -1,0 +1,302 @@
+import Dates
+import Foundation
+import Ledger
+import Postgres
+
+/// One row of the approval policy (dated configuration, like the limits): from `effectiveFrom`
+/// on, writes of `kind` — an event type, `post` (a manual entry) or `reverse` — at or above
+/// `thresholdUSD` (every one when nil) need a second officer's certification; `active == false`
+/// ends the kind's coverage from that date.
+public struct ApprovalPolicy: Sendable, Equatable {
+    public var kind: String
+    public var effectiveFrom: CivilDate
+    /// USD minor units.
+    public var thresholdUSD: Int64?
+    public var active: Bool
+    public var recordedAt: Instant?
+    public var recordedBy: String
+
+    /// The kinds a policy may cover: every event type, `post` and `reverse`.
+    public static let kinds: [String] = EventType.allCases.map(\.rawValue) + ["post", "reverse"]
+}
+
+/// A write awaiting certification, or decided.
+public struct Proposal: Sendable, Equatable {
+    public enum Status: String, Sendable { case pending, approved, rejected }
+    public struct Decision: Sendable, Equatable {
+        /// `approved`, `rejected`, or `refused` (an approval a business rule refused).
+        public var decision: String
+        public var reason: String?
+        public var decidedBy: String
+        public var decidedAt: Instant
+    }
+
+    public var id: String
+    /// `events`, `post` or `reverse`.
+    public var kind: String
+    public var summary: String
+    /// The largest covered amount in USD minor units (nil: not convertible).
+    public var amountUSD: Int64?
+    public var proposedBy: String
+    public var proposedAt: Instant
+    public var status: Status
+    public var decisions: [Decision]
+    /// What will be posted, as stored (JSON).
+    public var content: String
+    /// The entries posted when it was approved.
+    public var entryIDs: [Int64]
+}
+
+/// What a proposal holds: the request exactly as it will be posted, and the event keys approval
+/// must post.
+struct ProposalContent: Codable {
+    struct EventItem: Codable {
+        var eventId: String
+        var date: String
+        var facilityId: String?
+        var fund: String?
+        var type: String
+        var amountMinor: String?
+        var currency: String?
+        var reference: String
+        var memo: String
+    }
+    struct LineItem: Codable {
+        var account, fund, side, amountMinor, currency: String
+        var facility: String?
+    }
+    struct EntryItem: Codable {
+        var eventKey, date, description: String
+        var reverses: Int64?
+        var lines: [LineItem]
+    }
+
+    var keys: [String]
+    var file: String?
+    var events: [EventItem]?
+    var entry: EntryItem?
+
+    init(events: some Sequence<(location: String, event: Event)>, file: String) {
+        self.file = file
+        self.events = events.map { item in
+            let e = item.event
+            return EventItem(
+                eventId: e.id, date: e.date.description, facilityId: e.facilityID, fund: e.fund, type: e.type.rawValue,
+                amountMinor: e.amount.map(String.init), currency: e.currency?.code, reference: e.reference, memo: e.memo)
+        }
+        keys = self.events!.map(\.eventId)
+    }
+
+    init(entry: NewEntry) {
+        self.entry = EntryItem(
+            eventKey: entry.eventKey, date: entry.effectiveDate.description, description: entry.description, reverses: entry.reverses,
+            lines: entry.lines.map {
+                LineItem(
+                    account: $0.account, fund: $0.fund, side: $0.side.rawValue, amountMinor: String($0.amount.minorUnits),
+                    currency: $0.amount.currency.code, facility: $0.facility)
+            })
+        keys = [entry.eventKey]
+    }
+
+    var json: String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+
+    static func decode(_ text: String, proposal: String) throws -> ProposalContent {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do { return try decoder.decode(ProposalContent.self, from: Data(text.utf8)) } catch {
+            throw InputError(file: proposal, field: "content", value: "", reason: "the stored proposal cannot be read: \(error)")
+        }
+    }
+
+    /// The events, as they were proposed.
+    func parsedEvents(proposal: String) throws -> [(location: String, event: Event)] {
+        try (events ?? []).enumerated().map { i, item in
+            func bad(_ field: String, _ value: String) -> InputError {
+                InputError(file: proposal, field: field, value: value, reason: "the stored proposal holds a value the ledger cannot read")
+            }
+            guard let date = CivilDate(iso: item.date) else { throw bad("date", item.date) }
+            guard let type = EventType(rawValue: item.type) else { throw bad("type", item.type) }
+            let amount = try item.amountMinor.map { text in
+                guard let v = Int64(text) else { throw bad("amount", text) }
+                return v
+            }
+            let currency = try item.currency.map { code in
+                guard let c = Currency(code: code) else { throw bad("currency", code) }
+                return c
+            }
+            return (
+                "event \(i + 1) of \(proposal)",
+                Event(
+                    id: item.eventId, date: date, facilityID: item.facilityId, fund: item.fund, type: type, amount: amount, currency: currency,
+                    reference: item.reference, memo: item.memo)
+            )
+        }
+    }
+
+    /// The manual entry, as it was proposed.
+    func parsedEntry(proposal: String) throws -> NewEntry? {
+        guard let e = entry else { return nil }
+        func bad(_ field: String, _ value: String) -> InputError {
+            InputError(file: proposal, field: field, value: value, reason: "the stored proposal holds a value the ledger cannot read")
+        }
+        guard let date = CivilDate(iso: e.date) else { throw bad("date", e.date) }
+        let lines = try e.lines.map { l in
+            guard let currency = Currency(code: l.currency) else { throw bad("currency", l.currency) }
+            guard let minor = Int64(l.amountMinor) else { throw bad("amount", l.amountMinor) }
+            guard let side = Side(rawValue: l.side) else { throw bad("side", l.side) }
+            return JournalLine(account: l.account, fund: l.fund, facility: l.facility, side: side, amount: Money(minorUnits: minor, currency: currency))
+        }
+        return NewEntry(eventKey: e.eventKey, effectiveDate: date, description: e.description, lines: lines, reverses: e.reverses)
+    }
+}
+
+extension LedgerStore {
+    /// Whether any approval policy exists (with none, nothing is ever proposed).
+    static func approvalsInForce(_ db: Connection) throws -> Bool {
+        try db.scalar(Bool.self, "SELECT EXISTS (SELECT 1 FROM ledger.approval_policy)") ?? false
+    }
+
+    /// Runs `write` in `tx`; when the approval policy covers any entry it posted, undoes it and
+    /// records the proposal `request` describes instead (every business rule, the database's
+    /// included, has run on it). What `write` found posted already stays `existing`.
+    static func postingOrProposing(
+        _ tx: Connection, _ write: () throws -> [PostResult], proposal request: () -> (kind: String, content: ProposalContent, summary: String)
+    ) throws -> [PostResult] {
+        guard try approvalsInForce(tx) else { return try write() }
+        try tx.execute("SAVEPOINT four_eyes")
+        let results = try write()
+        let covered = try tx.query(
+            """
+            SELECT c.amount_usd_minor FROM ledger.journal_entry e CROSS JOIN LATERAL ledger.entry_certification(e.entry_id) c
+             WHERE e.recorded_xid = pg_current_xact_id() AND c.covered
+            """)
+        guard !covered.isEmpty else {
+            try tx.execute("RELEASE SAVEPOINT four_eyes")
+            return results
+        }
+        let amounts: [Int64?] = try covered.map { try $0.decode(at: 0) }
+        try tx.execute("ROLLBACK TO SAVEPOINT four_eyes")
+        let r = request()
+        let amount = amounts.contains { $0 == nil } ? nil : amounts.compactMap { $0 }.max()
+        guard
+            let id = try tx.query(
+                "SELECT proposal_id FROM ledger.propose(\(r.kind), \(r.content.json)::jsonb, \(r.summary), \(amount)::bigint)"
+            ).first?.decode(String.self, at: 0)
+        else { throw LedgerError.refusedByDatabase("the proposal was not recorded") }
+        return results.map { $0.status == .existing ? $0 : PostResult(entryID: 0, eventKey: $0.eventKey, status: .proposed, proposalID: id) }
+    }
+
+    /// The approval policy, every row, by kind and date.
+    public func approvalPolicies() throws -> [ApprovalPolicy] {
+        try connection.query(
+            "SELECT kind, effective_from, threshold_usd_minor, active, recorded_at, recorded_by FROM ledger.approval_policy ORDER BY kind, effective_from, policy_id"
+        ).map {
+            ApprovalPolicy(
+                kind: try $0.decode(at: 0), effectiveFrom: try $0.decode(at: 1), thresholdUSD: try $0.decode(at: 2), active: try $0.decode(at: 3),
+                recordedAt: try $0.decode(at: 4), recordedBy: try $0.decode(at: 5))
+        }
+    }
+
+    /// Adds a policy row (the ledger's owner's right, like the limits).
+    public func setApprovalPolicy(kind: String, from: CivilDate, thresholdUSD: Int64?, active: Bool) throws {
+        guard ApprovalPolicy.kinds.contains(kind) else {
+            throw InputError(file: "approvals policy set", field: "--kind", value: kind, reason: "not one of \(ApprovalPolicy.kinds.joined(separator: ", "))")
+        }
+        try connection.execute(
+            "INSERT INTO ledger.approval_policy (kind, effective_from, threshold_usd_minor, active) VALUES (\(kind), \(from), \(thresholdUSD)::bigint, \(active))")
+    }
+
+    /// Proposals, newest first; `pendingOnly` leaves out the decided ones.
+    public func proposals(pendingOnly: Bool = false) throws -> [Proposal] {
+        try readProposals(where: "true").filter { !pendingOnly || $0.status == .pending }
+    }
+
+    /// One proposal, or nil.
+    public func proposal(id: String) throws -> Proposal? {
+        try readProposals(where: "p.proposal_id = \(id)").first
+    }
+
+    private func readProposals(where condition: SQL) throws -> [Proposal] {
+        let rows = try connection.query(
+            """
+            SELECT p.proposal_id, p.kind, p.summary, p.amount_usd_minor, p.proposed_by, p.proposed_at, p.content::text,
+                   coalesce((SELECT json_agg(json_build_array(d.decision, d.reason, d.decided_by, d.decided_at) ORDER BY d.decision_id)::text
+                               FROM ledger.proposal_decision d WHERE d.proposal_id = p.proposal_id), '[]'),
+                   coalesce((SELECT array_agg(a.entry_id ORDER BY a.entry_id)::text FROM ledger.entry_approval a WHERE a.proposal_id = p.proposal_id), '{}')
+              FROM ledger.proposal p
+             WHERE \(condition)
+             ORDER BY p.proposed_at DESC, p.proposal_id DESC
+            """)
+        return try rows.map { row in
+            let decisions = try (JSONSerialization.jsonObject(with: Data(try row.decode(String.self, at: 7).utf8)) as? [[Any]] ?? []).map { d in
+                Proposal.Decision(
+                    decision: d[0] as? String ?? "", reason: d[1] as? String, decidedBy: d[2] as? String ?? "",
+                    decidedAt: Instant(rfc3339: (d[3] as? String ?? "").replacingOccurrences(of: " ", with: "T")) ?? Instant(microsecondsSinceEpoch: 0))
+            }
+            let final = decisions.last { $0.decision != "refused" }?.decision
+            let ids = try row.decode(String.self, at: 8).dropFirst().dropLast().split(separator: ",").compactMap { Int64($0) }
+            return Proposal(
+                id: try row.decode(at: 0), kind: try row.decode(at: 1), summary: try row.decode(at: 2), amountUSD: try row.decode(at: 3),
+                proposedBy: try row.decode(at: 4), proposedAt: try row.decode(at: 5),
+                status: final.flatMap(Proposal.Status.init(rawValue:)) ?? .pending, decisions: decisions, content: try row.decode(at: 6),
+                entryIDs: ids)
+        }
+    }
+
+    /// Certifies a proposal and posts exactly what it holds, in one transaction, re-checking every
+    /// business rule (limits may have moved since): the events through the posting rules, or the
+    /// manual entry or reversal. The database refuses a certifier approving their own proposal or
+    /// a login without ledger_certifier (42501), and an unknown, decided or altered proposal
+    /// (`InputError`). A business rule that refuses now leaves the proposal pending, with the
+    /// refusal noted on it (`LocatedError` naming the proposal).
+    public func approve(_ id: String) throws -> [PostResult] {
+        let chart = try self.chart()
+        do {
+            return try connection.transaction { tx in
+                guard let text = try tx.scalar(String.self, "SELECT ledger.begin_approval(\(id))::text") else {
+                    throw InputError(file: "approve", field: "proposal", value: id, reason: "no such proposal")
+                }
+                let content = try ProposalContent.decode(text, proposal: id)
+                var results: [PostResult]
+                do {
+                    if let entry = try content.parsedEntry(proposal: id) {
+                        try Journal.validate(entry, accounts: chart.accounts, funds: chart.funds)
+                        if chart.closedMonths.contains(YearMonth(entry.effectiveDate)) {
+                            throw LedgerError.periodClosed(month: YearMonth(entry.effectiveDate).description, eventKey: entry.eventKey)
+                        }
+                        results = [try Self.insert(entry, tx)]
+                    } else {
+                        results = try Self.recordEvents(tx, chart: chart, ordered: try content.parsedEvents(proposal: id), keys: nil, file: content.file ?? id)
+                    }
+                } catch let error as PostgresError where error.isAboutTheData && error.code?.rawValue != "LX007" {
+                    throw LedgerError.refusedByDatabase(error.message)
+                }
+                _ = try tx.scalar(Int.self, "SELECT ledger.finish_approval(\(id))")
+                return results
+            }
+        } catch let error as PostgresError where error.code?.rawValue == "LX007" {
+            throw InputError(file: "approve", field: "proposal", value: id, reason: error.message)
+        } catch let error where error is LedgerError || error is LocatedError {
+            // Refused by a rule now: the proposal stays pending, and says why.
+            _ = try? connection.execute("SELECT ledger.note_refused_approval(\(id), \(String(describing: error)))")
+            throw LocatedError(file: id, location: "not approved, still pending", underlying: error)
+        }
+    }
+
+    /// Rejects a pending proposal with a reason; nothing is posted.
+    public func reject(_ id: String, reason: String) throws {
+        guard !reason.allSatisfy(\.isWhitespace) else {
+            throw InputError(file: "reject", field: "--reason", value: reason, reason: "a rejection needs a reason")
+        }
+        do {
+            try connection.execute("SELECT ledger.reject_proposal(\(id), \(reason))")
+        } catch let error as PostgresError where error.code?.rawValue == "LX007" {
+            throw InputError(file: "reject", field: "proposal", value: id, reason: error.message)
+        }
+    }
+}
