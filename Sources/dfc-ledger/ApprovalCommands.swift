@@ -178,7 +178,8 @@ struct Approve: ParsableCommand {
         let results = try store.approve(id)
         store.sealAfterWrite()
         let written = WrittenEntries(results)
-        if output.format == .table { print("approved \(id): \(results.filter { $0.status == .created }.count) entries posted") }
+        let n = results.filter { $0.status == .created }.count
+        if output.format == .table { print("approved \(id): \(n) entr\(n == 1 ? "y" : "ies") posted") }
         try written.print(format: output.format)
     }
 }

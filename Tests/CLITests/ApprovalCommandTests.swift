@@ -207,4 +207,28 @@ import Testing
             #expect(again.allSatisfy { $0["status"] as? String == "existing" })
         }
     }
+
+    @Test func aManualEntryAndItsReversalAreProposedAndCertified() throws {
+        try Self.withBook(policy: ["--kind", "post"]) { book in
+            #expect(try CLI.run(["approvals", "policy", "set", "--kind", "reverse", "--from", "2026-01-01", "--database", book.conninfo]).exitCode == 0)
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString)-adj.json")
+            try """
+                {"event_id": "ADJ-1", "date": "2026-11-30", "description": "Treasury account fee",
+                 "lines": [{"account": "610000", "fund": "FIN-DL", "side": "debit", "amount": "25.00", "currency": "USD"},
+                           {"account": "101000", "fund": "FIN-DL", "side": "credit", "amount": "25.00", "currency": "USD"}]}
+                """.write(to: file, atomically: true, encoding: .utf8)
+            let proposed = try Self.entries(["post", file.path], book, as: book.officer)
+            let id = try #require(proposed.first?["proposal_id"] as? String)
+            #expect(try book.admin.scalar(Int.self, "SELECT count(*) FROM ledger.journal_entry WHERE event_key = 'ADJ-1'") == 0)
+            let posted = try Self.entries(["approve", id], book, as: book.certifierA)
+            let entry = try #require((posted.first?["entry_id"] as? NSNumber)?.int64Value)
+            // Its reversal is covered too: proposed, then certified by the other certifier.
+            let reversal = try Self.entries(["reverse", String(entry), "--effective", "2026-11-30", "--reason", "booked twice"], book, as: book.officer)
+            let rid = try #require(reversal.first?["proposal_id"] as? String)
+            #expect(try Self.entries(["approve", rid], book, as: book.certifierB).first?["status"] as? String == "created")
+            #expect(try book.admin.scalar(Int.self, "SELECT count(*) FROM ledger.journal_entry WHERE reverses = \(entry)") == 1)
+            #expect(try book.admin.scalar(Int.self, "SELECT count(*) FROM ledger.entry_approval") == 2)
+            #expect(try CLI.run(["verify", "--database", book.conninfo]).exitCode == 0)
+        }
+    }
 }

@@ -40,6 +40,46 @@ import Testing
         #expect(AuditChain.seal(sample, previous: AuditChain.genesis) == "92d0d8aa7fecaa900f048ded6cd2870f759b086eebf4422222d871995eb04b0e")
     }
 
+    /// Version 2, for an entry posted under four eyes: the v1 fields, then who proposed and who
+    /// approved it; each of those fields changes the seal, and an entry without them keeps v1.
+    @Test func versionTwoSealsTheProposerAndTheApprover() {
+        var certified = sample
+        let approval = EntryApproval(
+            proposalID: "P-000001", proposedBy: "alice", proposedAt: Instant(microsecondsSinceEpoch: 1_795_998_000_000_000), approvedBy: "bob",
+            approvedAt: Instant(microsecondsSinceEpoch: 1_795_998_503_000_000))
+        certified.approval = approval
+        let text = String(decoding: AuditChain.canonicalEncoding(of: certified, previous: AuditChain.genesis), as: UTF8.self)
+        #expect(text.hasPrefix("dfc-ledger audit chain v2\nprevious "))
+        #expect(
+            text.hasSuffix(
+                """
+                line 2 6:251000 6:FIN-DL 0: credit 125000 USD
+                proposal 8:P-000001
+                proposed_by 5:alice
+                proposed_at_us 1795998000000000
+                approved_by 3:bob
+                approved_at_us 1795998503000000
+
+                """))
+        let seal = AuditChain.seal(certified, previous: AuditChain.genesis)
+        #expect(seal != AuditChain.seal(sample, previous: AuditChain.genesis))
+        var changed: [String] = []
+        for field in 0..<5 {
+            var a = approval
+            switch field {
+            case 0: a.proposalID = "P-000002"
+            case 1: a.proposedBy = "mallory"
+            case 2: a.proposedAt = Instant(microsecondsSinceEpoch: a.proposedAt.microsecondsSinceEpoch + 1)
+            case 3: a.approvedBy = "mallory"
+            default: a.approvedAt = Instant(microsecondsSinceEpoch: a.approvedAt.microsecondsSinceEpoch + 1)
+            }
+            var s = certified
+            s.approval = a
+            changed.append(AuditChain.seal(s, previous: AuditChain.genesis))
+        }
+        #expect(Set(changed + [seal]).count == 6, "every approval field is sealed")
+    }
+
     @Test func everyFieldIsCovered() {
         let base = AuditChain.seal(sample, previous: AuditChain.genesis)
         var variants: [SealedEntry] = []
