@@ -299,4 +299,27 @@ extension LedgerStore {
             throw InputError(file: "reject", field: "proposal", value: id, reason: error.message)
         }
     }
+
+    /// Disbursements, equity calls and purchases in proposals pending as known at `knownAt`
+    /// (proposed by then, not approved or rejected by then), dated by `asOf`; of one facility or
+    /// all. By facility, date and event id.
+    static func pendingDisbursements(_ db: Connection, asOf: CivilDate, knownAt: Instant?, facility: String? = nil) throws -> [PendingDisbursement] {
+        try db.query(
+            """
+            SELECT p.proposal_id, e ->> 'facility_id', e ->> 'event_id', e ->> 'type', (e ->> 'date')::date, (e ->> 'amount_minor')::bigint
+              FROM ledger.proposal p CROSS JOIN LATERAL jsonb_array_elements(p.content -> 'events') e
+             WHERE p.kind = 'events' AND e ->> 'type' IN ('disburse', 'equity-call', 'purchase') AND e ->> 'amount_minor' IS NOT NULL
+               AND (e ->> 'date')::date <= \(asOf) AND (\(facility)::text IS NULL OR e ->> 'facility_id' = \(facility)::text)
+               AND (\(knownAt)::timestamptz IS NULL OR p.proposed_at <= \(knownAt)::timestamptz)
+               AND NOT EXISTS (SELECT 1 FROM ledger.proposal_decision d
+                                WHERE d.proposal_id = p.proposal_id AND d.decision IN ('approved', 'rejected')
+                                  AND (\(knownAt)::timestamptz IS NULL OR d.decided_at <= \(knownAt)::timestamptz))
+             ORDER BY 2, 5, 3
+            """
+        ).map {
+            PendingDisbursement(
+                proposalID: try $0.decode(at: 0), facilityID: try $0.decode(at: 1), eventID: try $0.decode(at: 2), type: try $0.decode(at: 3),
+                date: try $0.decode(at: 4), amount: try $0.decode(at: 5))
+        }
+    }
 }

@@ -12,9 +12,11 @@ extension LedgerStore {
             try Self.noJIT(tx)
             var figures: [CivilDate: [String: FacilityFigures]] = [:]
             for date in Set(dates) { figures[date] = try Self.figures(tx, asOf: date, knownAt: knownAt) }
-            return ExposureBooks(
+            var books = ExposureBooks(
                 facilities: try Self.facilities(tx, knownAt: knownAt), fxRates: try Self.fxRates(tx, knownAt: knownAt),
                 limitConfigs: try Self.limitConfigs(tx, knownAt: knownAt), figures: figures)
+            if let last = dates.max() { books.pending = try Self.pendingDisbursements(tx, asOf: last, knownAt: knownAt) }
+            return books
         }
     }
 

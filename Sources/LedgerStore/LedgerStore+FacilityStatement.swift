@@ -13,10 +13,12 @@ extension LedgerStore {
                 let s = try LedgerStore(connection: tx).schedule(of: facility)
                 return (s.schedule, s.annualRate)
             }
-            return FacilityBooks(
+            var books = FacilityBooks(
                 facility: facility, figures: try Self.figures(tx, asOf: asOf, knownAt: knownAt, facility: id)[id] ?? FacilityFigures(),
                 fxRates: try Self.fxRates(tx, knownAt: knownAt), schedule: schedule,
                 entries: try Self.facilityEntries(tx, id: id, asOf: asOf, knownAt: knownAt))
+            books.pending = try Self.pendingDisbursements(tx, asOf: asOf, knownAt: knownAt, facility: id)
+            return books
         }
     }
 

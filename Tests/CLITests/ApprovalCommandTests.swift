@@ -72,6 +72,15 @@ import Testing
             // Below the threshold: posted at once.
             #expect(try Self.disburse("D-SMALL", "999999.99", book, as: book.officer)[0]["status"] as? String == "created")
 
+            // Pending, it is in no figure: the reports show it apart, as what would change if certified.
+            let exposure = try Self.json(try CLI.run(["report", "exposure", "--month", "2026-11", "--format", "json", "--database", book.conninfo]).stdout)
+            let pending = try #require(exposure["pending_certification"] as? [[String: Any]])
+            #expect(pending.count == 1 && pending[0]["proposal_id"] as? String == id && pending[0]["amount_usd"] as? String == "2000000.00")
+            let row = try #require((exposure["facilities"] as? [[String: Any]])?.first { $0["facility_id"] as? String == "DPA-2026-0007" })
+            #expect(row["disbursed"] as? String == "10999999.99", "October's 10,000,000.00 and D-SMALL, not D-BIG: \(row)")
+            let statement = try CLI.run(["report", "facility", "DPA-2026-0007", "--as-of", "2026-11-30", "--database", book.conninfo])
+            #expect(statement.stdout.contains("Awaiting certification") && statement.stdout.contains("D-BIG"), "\(statement.stdout)")
+
             // Not a certifier: 77, naming the role. Unknown: 65.
             let officer = try CLI.run(["approve", id, "--database", book.asUser(book.officer)])
             #expect(officer.exitCode == 77 && officer.stderr.contains("needs the ledger_certifier role"), "\(officer.stderr)")
@@ -86,6 +95,8 @@ import Testing
             let again = try CLI.run(["approve", id, "--database", book.asUser(book.certifierB)])
             #expect(again.exitCode == 65 && again.stderr.contains("approved already"), "\(again.stderr)")
             #expect(try CLI.run(["reject", id, "--reason", "late", "--database", book.asUser(book.certifierB)]).exitCode == 65)
+            let after = try Self.json(try CLI.run(["report", "exposure", "--month", "2026-11", "--format", "json", "--database", book.conninfo]).stdout)
+            #expect(after["pending_certification"] == nil, "certified: in the figures now")
             let list = try Self.json(try CLI.run(["approvals", "list", "--format", "json", "--database", book.conninfo]).stdout)
             #expect((list["proposals"] as? [[String: Any]])?.first?["status"] as? String == "approved")
 

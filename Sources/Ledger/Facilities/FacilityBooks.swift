@@ -8,6 +8,8 @@ public struct ExposureBooks: Sendable {
     public var limitConfigs: [LimitConfig]
     /// Each date's figures by facility id; a facility with nothing by then is absent.
     public var figures: [CivilDate: [String: FacilityFigures]]
+    /// Disbursements awaiting certification: in no figure until approved.
+    public var pending: [PendingDisbursement] = []
 
     public init(
         facilities: [Facility], fxRates: [String: [Step<ExactDecimal>]], limitConfigs: [LimitConfig], figures: [CivilDate: [String: FacilityFigures]]
@@ -29,6 +31,8 @@ public struct FacilityBooks: Sendable {
     public var schedule: (schedule: Schedule, annualRate: ExactDecimal)?
     /// Entries with a line on the facility, dated by the date, in date and entry order.
     public var entries: [FacilityEntry]
+    /// The facility's disbursements awaiting certification: in no figure until approved.
+    public var pending: [PendingDisbursement] = []
 
     public init(
         facility: Facility, figures: FacilityFigures, fxRates: [String: [Step<ExactDecimal>]], schedule: (schedule: Schedule, annualRate: ExactDecimal)?,
@@ -39,5 +43,27 @@ public struct FacilityBooks: Sendable {
         self.fxRates = fxRates
         self.schedule = schedule
         self.entries = entries
+    }
+}
+
+/// A disbursement, equity call or purchase proposed and awaiting a second officer's certification
+/// (four eyes): what would change if it were certified. Never in a balance, report figure or
+/// limit until it is.
+public struct PendingDisbursement: Sendable, Equatable {
+    public var proposalID: String
+    public var facilityID: String
+    public var eventID: String
+    public var type: String
+    public var date: CivilDate
+    /// In the facility's currency, minor units.
+    public var amount: Int64
+
+    public init(proposalID: String, facilityID: String, eventID: String, type: String, date: CivilDate, amount: Int64) {
+        self.proposalID = proposalID
+        self.facilityID = facilityID
+        self.eventID = eventID
+        self.type = type
+        self.date = date
+        self.amount = amount
     }
 }

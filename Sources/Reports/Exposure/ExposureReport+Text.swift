@@ -47,6 +47,7 @@ extension ExposureReport {
         func short(_ id: String) -> String { id.count > 48 ? id.prefix(47) + "…" : id }
         for l in limits { limitsTable.append([short(l.limit), l.severity, l.cap.grouped, l.used.grouped, l.utilization, l.status]) }
         out += "\nLimits on \(asOf)\n" + limitsTable.renderText()
+        out += PendingCertification.section(pendingCertification)
         return out
     }
 

@@ -167,8 +167,12 @@ public struct ExposureReport: Encodable, Sendable, Equatable {
     public var dimensions: [ExposureDimension]
     /// The total exposure at the 12 month ends up to the report's month, when asked for (HTML).
     public var trend: [TrendPoint]?
+    /// Disbursements awaiting certification, dated by the month's end (none: the key is left out).
+    public var pendingCertification: [PendingCertification]?
 
-    enum CodingKeys: String, CodingKey { case month, fiscalPeriod, asOf, knownAt, reportingCurrency, facilities, groups, totals, limits, trend }
+    enum CodingKeys: String, CodingKey {
+        case month, fiscalPeriod, asOf, knownAt, reportingCurrency, facilities, groups, totals, limits, trend, pendingCertification
+    }
 
     /// The report for `month` from `books` (which must hold the figures at this month's end and
     /// the previous one's, and at the trend's month ends when `trendMonths` > 0: `monthsRead`).
@@ -235,7 +239,8 @@ public struct ExposureReport: Encodable, Sendable, Equatable {
         }
         return ExposureReport(
             month: month.description, fiscalPeriod: fiscalPeriod(month), asOf: end.description, knownAt: knownAt?.description, facilities: rows,
-            groups: groups, totals: totals, limits: limits, dimensions: dimensions, trend: trend)
+            groups: groups, totals: totals, limits: limits, dimensions: dimensions, trend: trend,
+            pendingCertification: try PendingCertification.rows(books.pending, facilities: books.facilities) { f throws(LedgerError) in try rate(f, on: end, books: books) })
     }
 
     /// The month ends whose figures `build` reads: this month's, the previous one's, and the

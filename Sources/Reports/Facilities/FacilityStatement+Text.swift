@@ -86,6 +86,7 @@ extension FacilityStatement {
             out += "\n! " + flags.joined(separator: "; ") + "\n"
         }
 
+        out += PendingCertification.section(pendingCertification)
         out += "\nEntries (\(entries.count))\n"
         var table = TextTable(columns: [.init("date"), .init("entry", .right), .init("event_id"), .init("type"), .init("amount", .right), .init("seal")])
         for e in entries {

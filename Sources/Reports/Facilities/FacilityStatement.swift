@@ -111,6 +111,8 @@ public struct FacilityStatement: Encodable, Sendable, Equatable {
     public var entries: [Entry]
     /// Abnormal balances and arrears, in words.
     public var flags: [String]
+    /// The facility's disbursements awaiting certification (none: the key is left out).
+    public var pendingCertification: [PendingCertification]?
 
     /// The event types whose amounts are cash received from the borrower.
     static let receiptTypes: Set<String> = [EventType.repay.rawValue, EventType.repayInterest.rawValue, EventType.repayPrincipal.rawValue]
@@ -157,7 +159,8 @@ public struct FacilityStatement: Encodable, Sendable, Equatable {
         return FacilityStatement(
             facilityId: f.id, name: f.name, asOf: asOf.description, knownAt: knownAt?.description,
             fiscalPeriod: ExposureReport.fiscalPeriod(YearMonth(asOf)), currency: f.currency.code, fxRate: rate?.description ?? (f.currency.code == "USD" ? "1" : nil),
-            terms: FacilityView(f, mineralLists: mineralLists), balances: balances, schedule: section, entries: rows, flags: flags)
+            terms: FacilityView(f, mineralLists: mineralLists), balances: balances, schedule: section, entries: rows, flags: flags,
+            pendingCertification: try PendingCertification.rows(books.pending, facilities: [f]) { _ throws(LedgerError) in rate })
     }
 
     /// The schedule with the receipts applied: each receipt, in date order, pays the oldest
