@@ -14,6 +14,8 @@
 --     approving at the same moment are serialized by the proposal's lock.
 --   * What approval posts is what was proposed: the entries of the proposal's event keys, created
 --     in the approving transaction, each tied to the proposal, who proposed it and who approved it.
+--   * A month reopened or a limit set that the policy covers (`period-reopen`, `limits-set`) has an
+--     approval too (ledger.record_approval), checked at commit in the same way.
 --   * Policies, proposals, decisions and approvals are append-only, for every role.
 --
 -- What the policy covers: an entry's kind is its event's type (`disburse`, `write-off`, …), else
@@ -36,8 +38,22 @@ BEGIN
         END;
     END IF;
 END $$;
--- A certifier is an officer who may also certify the proposals of others.
-GRANT ledger_officer TO ledger_certifier;
+-- A certifier is an officer who may also certify the proposals of others. (Databases of one
+-- cluster migrated at once grant the same cluster-wide membership: the loser of that race retries
+-- until the winner's grant is visible.)
+DO $$
+BEGIN
+    FOR attempt IN 1..100 LOOP
+        EXIT WHEN pg_has_role('ledger_certifier', 'ledger_officer', 'MEMBER');
+        BEGIN
+            GRANT ledger_officer TO ledger_certifier;
+            EXIT;
+        EXCEPTION WHEN OTHERS THEN
+            IF attempt = 100 THEN RAISE; END IF;
+            PERFORM pg_sleep(0.05);
+        END;
+    END LOOP;
+END $$;
 
 SET LOCAL ROLE ledger_owner;
 
@@ -61,7 +77,7 @@ CREATE SEQUENCE ledger.proposal_number;
 -- events, the entry, the reversal), hashed when it was proposed.
 CREATE TABLE ledger.proposal (
     proposal_id text PRIMARY KEY CONSTRAINT proposal_id_format CHECK (proposal_id ~ '^P-[0-9]{6,}$'),
-    kind text NOT NULL CONSTRAINT proposal_kind_known CHECK (kind IN ('events', 'post', 'reverse')),
+    kind text NOT NULL CONSTRAINT proposal_kind_known CHECK (kind IN ('events', 'post', 'reverse', 'period-reopen', 'limits-set')),
     content jsonb NOT NULL,
     content_sha256 text NOT NULL CONSTRAINT proposal_sha256_hex CHECK (content_sha256 ~ '^[0-9a-f]{64}$'),
     summary text NOT NULL,
@@ -94,6 +110,17 @@ CREATE TABLE ledger.entry_approval (
 );
 CREATE INDEX entry_approval_proposal ON ledger.entry_approval (proposal_id);
 
+-- The same for the writes that are not entries: a month reopened (`period_event:<id>`), a limit
+-- set (`limit_config:<limit id>:<effective from>`).
+CREATE TABLE ledger.record_approval (
+    subject text PRIMARY KEY,
+    proposal_id text NOT NULL REFERENCES ledger.proposal,
+    proposed_by text NOT NULL,
+    proposed_at timestamptz NOT NULL,
+    approved_by text NOT NULL,
+    approved_at timestamptz NOT NULL
+);
+
 CREATE TRIGGER approval_policy_append_only BEFORE UPDATE OR DELETE ON ledger.approval_policy FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER approval_policy_no_truncate BEFORE TRUNCATE ON ledger.approval_policy FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER proposal_append_only BEFORE UPDATE OR DELETE ON ledger.proposal FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
@@ -102,6 +129,8 @@ CREATE TRIGGER proposal_decision_append_only BEFORE UPDATE OR DELETE ON ledger.p
 CREATE TRIGGER proposal_decision_no_truncate BEFORE TRUNCATE ON ledger.proposal_decision FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER entry_approval_append_only BEFORE UPDATE OR DELETE ON ledger.entry_approval FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER entry_approval_no_truncate BEFORE TRUNCATE ON ledger.entry_approval FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER record_approval_append_only BEFORE UPDATE OR DELETE ON ledger.record_approval FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER record_approval_no_truncate BEFORE TRUNCATE ON ledger.record_approval FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
 
 -- ISO 4217 minor units, as Ledger's Currency table has them (2 unless listed).
 CREATE FUNCTION ledger.currency_minor_units(code text) RETURNS integer
@@ -123,6 +152,15 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, ledger AS $$
                        ORDER BY r.rate_date DESC LIMIT 1) END
 $$;
 
+-- Whether the policy in effect for `p_kind` on `p_date` covers a write of `p_usd_minor` (NULL: no
+-- amount, or not convertible).
+CREATE FUNCTION ledger.policy_covers(p_kind text, p_date date, p_usd_minor bigint) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, ledger AS $$
+    SELECT coalesce((SELECT ap.active AND (ap.threshold_usd_minor IS NULL OR p_usd_minor IS NULL OR p_usd_minor >= ap.threshold_usd_minor)
+                       FROM ledger.approval_policy ap WHERE ap.kind = p_kind AND ap.effective_from <= p_date
+                      ORDER BY ap.effective_from DESC, ap.policy_id DESC LIMIT 1), false)
+$$;
+
 -- An entry's kind and amount as the policy sees them (see the header), and whether the policy in
 -- effect on its date covers it.
 CREATE FUNCTION ledger.entry_certification(p_entry_id bigint)
@@ -131,7 +169,6 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, ledger AS
 DECLARE
     e record;
     v record;
-    p record;
 BEGIN
     SELECT j.entry_id, j.effective_date, j.reverses INTO e FROM ledger.journal_entry j WHERE j.entry_id = p_entry_id;
     IF NOT FOUND THEN
@@ -149,11 +186,7 @@ BEGIN
                  WHERE l.entry_id = p_entry_id AND l.side = 'debit'
                  GROUP BY a.account_set) s;
     END IF;
-    SELECT ap.active, ap.threshold_usd_minor INTO p FROM ledger.approval_policy ap
-     WHERE ap.kind = entry_certification.kind AND ap.effective_from <= e.effective_date
-     ORDER BY ap.effective_from DESC, ap.policy_id DESC LIMIT 1;
-    covered := coalesce(p.active, false)
-               AND (p.threshold_usd_minor IS NULL OR amount_usd_minor IS NULL OR amount_usd_minor >= p.threshold_usd_minor);
+    covered := ledger.policy_covers(kind, e.effective_date, amount_usd_minor);
     RETURN NEXT;
 END $$;
 
@@ -179,6 +212,36 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
+
+-- At commit, a month reopened or a limit set that the policy covers (`period-reopen` on the month's
+-- first day, `limits-set` on the limit's effective date) must have its approval.
+CREATE FUNCTION ledger.record_certified() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ledger AS $$
+DECLARE
+    kind text;
+    v_subject text;
+    d date;
+BEGIN
+    -- NEW's fields are named per table: each branch reads only its own table's.
+    IF TG_TABLE_NAME = 'period_event' THEN
+        kind := 'period-reopen';
+        v_subject := 'period_event:' || (to_jsonb(NEW) ->> 'period_event_id');
+        d := (to_jsonb(NEW) ->> 'month')::date;
+    ELSE
+        kind := 'limits-set';
+        v_subject := 'limit_config:' || (to_jsonb(NEW) ->> 'limit_id') || ':' || (to_jsonb(NEW) ->> 'effective_from');
+        d := (to_jsonb(NEW) ->> 'effective_from')::date;
+    END IF;
+    IF ledger.policy_covers(kind, d, NULL) AND NOT EXISTS (SELECT 1 FROM ledger.record_approval a WHERE a.subject = v_subject) THEN
+        RAISE EXCEPTION '% needs certification: the approval policy covers % on %, and no second officer approved it', v_subject, kind, d
+            USING ERRCODE = '42501', HINT = 'propose it (the dfc-ledger command does) and have a certifier approve it';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER period_event_certified AFTER INSERT ON ledger.period_event
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.action = 'reopen') EXECUTE FUNCTION ledger.record_certified();
+CREATE CONSTRAINT TRIGGER limit_config_certified AFTER INSERT ON ledger.limit_config
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger.record_certified();
 
 -- Why `session_user` may not decide on proposal `p_id` now (NULL: it may): an unknown, decided or
 -- altered proposal (LX007); a login without ledger_certifier, or the proposer approving (42501).
@@ -279,6 +342,23 @@ BEGIN
       FROM jsonb_array_elements_text(p.content -> 'keys') k JOIN ledger.journal_entry e ON e.event_key = k
      WHERE e.recorded_xid = pg_current_xact_id();
     GET DIAGNOSTICS n = ROW_COUNT;
+    -- A month reopened or a limit set in this transaction, as proposed.
+    IF p.kind = 'period-reopen' THEN
+        INSERT INTO ledger.record_approval (subject, proposal_id, proposed_by, proposed_at, approved_by, approved_at)
+        SELECT 'period_event:' || pe.period_event_id, p_id, p.proposed_by, p.proposed_at, session_user, clock_timestamp()
+          FROM ledger.period_event pe
+         WHERE pe.month = (p.content ->> 'month')::date AND pe.action = 'reopen' AND pe.xmin = pg_current_xact_id()::xid;
+        GET DIAGNOSTICS n = ROW_COUNT;
+    ELSIF p.kind = 'limits-set' THEN
+        INSERT INTO ledger.record_approval (subject, proposal_id, proposed_by, proposed_at, approved_by, approved_at)
+        SELECT 'limit_config:' || l.limit_id || ':' || l.effective_from, p_id, p.proposed_by, p.proposed_at, session_user, clock_timestamp()
+          FROM ledger.limit_config l
+         WHERE l.limit_id = p.content ->> 'limit_id' AND l.effective_from = (p.content ->> 'effective_from')::date AND l.xmin = pg_current_xact_id()::xid;
+        GET DIAGNOSTICS n = ROW_COUNT;
+    END IF;
+    IF p.kind IN ('period-reopen', 'limits-set') AND n = 0 THEN
+        RAISE EXCEPTION '% was not applied as proposed', p_id USING ERRCODE = 'LX007';
+    END IF;
     INSERT INTO ledger.proposal_decision (proposal_id, decision) VALUES (p_id, 'approved');
     RETURN n;
 END $$;
@@ -300,15 +380,16 @@ BEGIN
     INSERT INTO ledger.proposal_decision (proposal_id, decision, reason) VALUES (p_id, 'refused', p_reason);
 END $$;
 
-GRANT SELECT ON ledger.approval_policy, ledger.proposal, ledger.proposal_decision, ledger.entry_approval
+GRANT SELECT ON ledger.approval_policy, ledger.proposal, ledger.proposal_decision, ledger.entry_approval, ledger.record_approval
     TO ledger_officer, ledger_reporter, ledger_reconciler;
-REVOKE ALL ON FUNCTION ledger.entry_certification(bigint), ledger.approval_refusal(text, boolean), ledger.refuse_decision(text, boolean),
+REVOKE ALL ON FUNCTION ledger.policy_covers(text, date, bigint), ledger.entry_certification(bigint), ledger.approval_refusal(text, boolean), ledger.refuse_decision(text, boolean),
     ledger.propose(text, jsonb, text, bigint), ledger.begin_approval(text), ledger.finish_approval(text),
     ledger.reject_proposal(text, text), ledger.note_refused_approval(text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION ledger.entry_certification(bigint), ledger.approval_refusal(text, boolean), ledger.refuse_decision(text, boolean),
-    ledger.propose(text, jsonb, text, bigint), ledger.begin_approval(text), ledger.finish_approval(text),
+GRANT EXECUTE ON FUNCTION ledger.policy_covers(text, date, bigint), ledger.entry_certification(bigint), ledger.approval_refusal(text, boolean),
+    ledger.refuse_decision(text, boolean), ledger.propose(text, jsonb, text, bigint), ledger.begin_approval(text), ledger.finish_approval(text),
     ledger.reject_proposal(text, text), ledger.note_refused_approval(text, text)
     TO ledger_officer;
-GRANT EXECUTE ON FUNCTION ledger.entry_certification(bigint), ledger.approval_refusal(text, boolean) TO ledger_reporter, ledger_reconciler;
+GRANT EXECUTE ON FUNCTION ledger.policy_covers(text, date, bigint), ledger.entry_certification(bigint), ledger.approval_refusal(text, boolean)
+    TO ledger_reporter, ledger_reconciler;
 
 RESET ROLE;  -- back to the migrating user, who records the migration

@@ -5,7 +5,8 @@ import Postgres
 
 /// One row of the approval policy (dated configuration, like the limits): from `effectiveFrom`
 /// on, writes of `kind` — an event type, `post` (a manual entry) or `reverse` — at or above
-/// `thresholdUSD` (every one when nil) need a second officer's certification; `active == false`
+/// `thresholdUSD` (every one when nil) need a second officer's certification — or `period-reopen`
+/// and `limits-set`, which have no amount; `active == false`
 /// ends the kind's coverage from that date.
 public struct ApprovalPolicy: Sendable, Equatable {
     public var kind: String
@@ -17,7 +18,7 @@ public struct ApprovalPolicy: Sendable, Equatable {
     public var recordedBy: String
 
     /// The kinds a policy may cover: every event type, `post` and `reverse`.
-    public static let kinds: [String] = EventType.allCases.map(\.rawValue) + ["post", "reverse"]
+    public static let kinds: [String] = EventType.allCases.map(\.rawValue) + ["post", "reverse", "period-reopen", "limits-set"]
 }
 
 /// A write awaiting certification, or decided.
@@ -183,12 +184,24 @@ extension LedgerStore {
         try tx.execute("ROLLBACK TO SAVEPOINT four_eyes")
         let r = request()
         let amount = amounts.contains { $0 == nil } ? nil : amounts.compactMap { $0 }.max()
-        guard
-            let id = try tx.query(
-                "SELECT proposal_id FROM ledger.propose(\(r.kind), \(r.content.json)::jsonb, \(r.summary), \(amount)::bigint)"
-            ).first?.decode(String.self, at: 0)
-        else { throw LedgerError.refusedByDatabase("the proposal was not recorded") }
+        let id = try propose(tx, kind: r.kind, json: r.content.json, summary: r.summary, amountUSD: amount)
         return results.map { $0.status == .existing ? $0 : PostResult(entryID: 0, eventKey: $0.eventKey, status: .proposed, proposalID: id) }
+    }
+
+    /// Records a proposal (or finds the pending one with the same content): its id.
+    static func propose(_ tx: Connection, kind: String, json: String, summary: String, amountUSD: Int64? = nil) throws -> String {
+        guard
+            let id = try tx.query("SELECT proposal_id FROM ledger.propose(\(kind), \(json)::jsonb, \(summary), \(amountUSD)::bigint)").first?
+                .decode(String.self, at: 0)
+        else { throw LedgerError.refusedByDatabase("the proposal was not recorded") }
+        return id
+    }
+
+    static func propose(_ tx: Connection, kind: String, content: some Encodable, summary: String) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = .sortedKeys
+        return try propose(tx, kind: kind, json: String(decoding: try encoder.encode(content), as: UTF8.self), summary: summary)
     }
 
     /// The approval policy, every row, by kind and date.
@@ -257,14 +270,35 @@ extension LedgerStore {
     public func approve(_ id: String) throws -> [PostResult] {
         let chart = try self.chart()
         do {
-            return try connection.transaction { tx in
+            let approved = try connection.transaction { tx in
                 guard let text = try tx.scalar(String.self, "SELECT ledger.begin_approval(\(id))::text") else {
                     throw InputError(file: "approve", field: "proposal", value: id, reason: "no such proposal")
                 }
                 let content = try ProposalContent.decode(text, proposal: id)
-                var results: [PostResult]
+                var results: [PostResult] = []
+                let kind = try tx.scalar(String.self, "SELECT kind FROM ledger.proposal WHERE proposal_id = \(id)") ?? ""
                 do {
-                    if let entry = try content.parsedEntry(proposal: id) {
+                    if kind == "period-reopen" {
+                        struct Reopen: Decodable { var month: String; var reason: String }
+                        let r = try JSONDecoder().decode(Reopen.self, from: Data(text.utf8))
+                        guard let month = CivilDate(iso: r.month).map(YearMonth.init) else { throw LedgerError.refusedByDatabase("\(id) names no month") }
+                        _ = try Self.reopen(month, reason: r.reason, tx, proposing: false)
+                    } else if kind == "limits-set" {
+                        struct Limit: Decodable {
+                            var limitId, effectiveFrom, kind, scope, severity, note: String
+                            var amountMinor: Int64?
+                            var share: String?
+                        }
+                        let decoder = JSONDecoder()
+                        decoder.keyDecodingStrategy = .convertFromSnakeCase
+                        let l = try decoder.decode(Limit.self, from: Data(text.utf8))
+                        guard let from = CivilDate(iso: l.effectiveFrom), let limitKind = LimitKind(rawValue: l.kind), let severity = Severity(rawValue: l.severity)
+                        else { throw LedgerError.refusedByDatabase("\(id) holds a limit the ledger cannot read") }
+                        _ = try Self.setLimit(
+                            LimitConfig(
+                                id: l.limitId, effectiveFrom: from, kind: limitKind, scope: l.scope, amount: l.amountMinor, share: l.share.flatMap(ExactDecimal.init),
+                                severity: severity, note: l.note), tx, proposing: false)
+                    } else if let entry = try content.parsedEntry(proposal: id) {
                         try Journal.validate(entry, accounts: chart.accounts, funds: chart.funds)
                         if chart.closedMonths.contains(YearMonth(entry.effectiveDate)) {
                             throw LedgerError.periodClosed(month: YearMonth(entry.effectiveDate).description, eventKey: entry.eventKey)
@@ -279,6 +313,8 @@ extension LedgerStore {
                 _ = try tx.scalar(Int.self, "SELECT ledger.finish_approval(\(id))")
                 return results
             }
+            defer { cachedChart = nil }  // a month may have been reopened
+            return approved
         } catch let error as PostgresError where error.code?.rawValue == "LX007" {
             throw InputError(file: "approve", field: "proposal", value: id, reason: error.message)
         } catch let error where error is LedgerError || error is LocatedError {

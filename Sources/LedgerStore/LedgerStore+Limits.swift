@@ -24,13 +24,40 @@ extension LedgerStore {
     }
 
     /// Adds a dated row of limit configuration (a change takes effect from its date; history stays).
-    public func setLimit(_ c: LimitConfig) throws {
+    /// When the approval policy covers setting limits from that date (`limits-set`), the row is
+    /// checked by the database and then proposed instead: the proposal's id is returned, and a
+    /// certifier's approval sets it.
+    @discardableResult
+    public func setLimit(_ c: LimitConfig) throws -> String? {
+        try connection.transaction { tx in try Self.setLimit(c, tx, proposing: true) }
+    }
+
+    static func setLimit(_ c: LimitConfig, _ tx: Connection, proposing: Bool) throws -> String? {
+        let insert: SQL = """
+            INSERT INTO ledger.limit_config (limit_id, effective_from, kind, scope, amount_minor, share, severity, note)
+            VALUES (\(c.id), \(c.effectiveFrom), \(c.kind.rawValue), \(c.scope), \(c.amount), \(c.share?.description)::numeric, \(c.severity.rawValue), \(c.note))
+            """
         do {
-            try connection.execute(
-                """
-                INSERT INTO ledger.limit_config (limit_id, effective_from, kind, scope, amount_minor, share, severity, note)
-                VALUES (\(c.id), \(c.effectiveFrom), \(c.kind.rawValue), \(c.scope), \(c.amount), \(c.share?.description)::numeric, \(c.severity.rawValue), \(c.note))
-                """)
+            guard proposing, try tx.scalar(Bool.self, "SELECT ledger.policy_covers('limits-set', \(c.effectiveFrom), NULL)") == true else {
+                try tx.execute(insert)
+                return nil
+            }
+            // Every check of the row, then the row undone and proposed.
+            try tx.execute("SAVEPOINT four_eyes")
+            try tx.execute(insert)
+            try tx.execute("ROLLBACK TO SAVEPOINT four_eyes")
+            struct Content: Encodable {
+                var keys: [String] = []
+                var limitId, effectiveFrom, kind, scope, severity, note: String
+                var amountMinor: Int64?
+                var share: String?
+            }
+            return try propose(
+                tx, kind: "limits-set",
+                content: Content(
+                    limitId: c.id, effectiveFrom: c.effectiveFrom.description, kind: c.kind.rawValue, scope: c.scope, severity: c.severity.rawValue,
+                    note: c.note, amountMinor: c.amount, share: c.share?.description),
+                summary: "set \(c.id) from \(c.effectiveFrom): \(c.amount.map { Money(minorUnits: $0, currency: .usd).formatted + " USD" } ?? c.share?.description ?? "")")
         } catch let error as PostgresError where error.code == .uniqueViolation {
             throw LedgerError.businessRule(eventKey: c.id, rule: "limits are dated", detail: "\(c.id) already has a value from \(c.effectiveFrom); set it from another date")
         } catch let error as PostgresError where error.code == .checkViolation {

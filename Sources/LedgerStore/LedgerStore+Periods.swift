@@ -20,26 +20,45 @@ extension LedgerStore {
         }
     }
 
-    /// Reopens a closed month; the reason is recorded with who and when.
-    public func reopenPeriod(_ month: YearMonth, reason: String) throws {
+    /// Reopens a closed month; the reason is recorded with who and when. When the approval policy
+    /// covers reopening the month (`period-reopen`), it is proposed instead, once the month is
+    /// found closed: the proposal's id is returned, and a certifier's approval reopens it.
+    @discardableResult
+    public func reopenPeriod(_ month: YearMonth, reason: String) throws -> String? {
         guard !reason.allSatisfy(\.isWhitespace) else {
             throw LedgerError.periodState(month: month.description, reason: "reopening needs a reason")
         }
-        try recordPeriodEvent(month, action: "reopen", reason: reason) { closed in
-            closed ? nil : "is not closed"
+        let proposal = try connection.transaction { tx in try Self.reopen(month, reason: reason, tx, proposing: true) }
+        cachedChart = nil
+        return proposal
+    }
+
+    /// Reopens `month` in `tx`, or (`proposing`, when the policy covers it) proposes it.
+    static func reopen(_ month: YearMonth, reason: String, _ tx: Connection, proposing: Bool) throws -> String? {
+        try recordPeriodEvent(month, action: "reopen", reason: reason, tx) { closed in closed ? nil : "is not closed" }
+        guard proposing, try tx.scalar(Bool.self, "SELECT ledger.policy_covers('period-reopen', \(month.firstDay), NULL)") == true else {
+            try tx.execute("INSERT INTO ledger.period_event (month, action, reason) VALUES (\(month.firstDay), 'reopen', \(reason))")
+            return nil
         }
+        struct Content: Encodable { var keys: [String] = []; var month: String; var reason: String }
+        return try propose(tx, kind: "period-reopen", content: Content(month: month.firstDay.description, reason: reason), summary: "reopen \(month): \(reason)")
     }
 
     private func recordPeriodEvent(_ month: YearMonth, action: String, reason: String?, refusal: (Bool) -> String?) throws {
         try connection.transaction { tx in
-            // Takes the month's exclusive lock first, so the state read below cannot go stale.
-            try tx.execute("SELECT ledger.lock_month(\(month.firstDay), true)")
-            let closed = try tx.scalar(
-                String.self, "SELECT action FROM ledger.period_event WHERE month = \(month.firstDay) ORDER BY period_event_id DESC LIMIT 1") == "close"
-            if let problem = refusal(closed) { throw LedgerError.periodState(month: month.description, reason: problem) }
+            try Self.recordPeriodEvent(month, action: action, reason: reason, tx, refusal: refusal)
             try tx.execute("INSERT INTO ledger.period_event (month, action, reason) VALUES (\(month.firstDay), \(action), \(reason))")
         }
         cachedChart = nil
+    }
+
+    /// Takes the month's exclusive lock first, so the state read then cannot go stale, and
+    /// refuses what `refusal` says of the month's state (closed or not).
+    static func recordPeriodEvent(_ month: YearMonth, action: String, reason: String?, _ tx: Connection, refusal: (Bool) -> String?) throws {
+        try tx.execute("SELECT ledger.lock_month(\(month.firstDay), true)")
+        let closed = try tx.scalar(
+            String.self, "SELECT action FROM ledger.period_event WHERE month = \(month.firstDay) ORDER BY period_event_id DESC LIMIT 1") == "close"
+        if let problem = refusal(closed) { throw LedgerError.periodState(month: month.description, reason: problem) }
     }
 
     /// Every month that was ever closed, with its latest event.

@@ -11,7 +11,8 @@ struct Approvals: ParsableCommand {
         abstract: "Four eyes: the approval policy and the proposals awaiting a second officer's certification.",
         discussion: """
             A write the policy covers (an event type, a manual entry `post` or a reversal `reverse`, at or above \
-            its USD threshold on its date) is proposed instead of posted, after every business rule; a member of \
+            its USD threshold on its date; a month reopened, `period-reopen`; a limit set, `limits-set`) is proposed \
+            instead of written, after every business rule; a member of \
             ledger_certifier other than the proposer approves it (`dfc-ledger approve ID`), which posts exactly \
             what was proposed, re-checking every rule, or rejects it with a reason.
             """,
@@ -50,7 +51,7 @@ struct Approvals: ParsableCommand {
     struct PolicySet: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "set", abstract: "Add a policy row: from --from on, writes of --kind need a second officer (the ledger owner's right).")
-        @Option(help: "An event type (disburse, write-off, …), post (a manual entry) or reverse.") var kind: String
+        @Option(help: "An event type (disburse, write-off, …), post (a manual entry), reverse, period-reopen or limits-set.") var kind: String
         @Option(help: "Effective from, YYYY-MM-DD.") var from: String
         @Option(help: "Only writes of at least this many USD (default: every one).") var thresholdUsd: String?
         @Flag(help: "End the kind's coverage from --from on.") var off = false
@@ -179,7 +180,9 @@ struct Approve: ParsableCommand {
         store.sealAfterWrite()
         let written = WrittenEntries(results)
         let n = results.filter { $0.status == .created }.count
-        if output.format == .table { print("approved \(id): \(n) entr\(n == 1 ? "y" : "ies") posted") }
+        if output.format == .table {
+            print("approved \(id): \(n) entr\(n == 1 ? "y" : "ies") posted\(results.isEmpty ? " (\(try store.proposal(id: id)?.summary ?? ""))" : "")")
+        }
         try written.print(format: output.format)
     }
 }

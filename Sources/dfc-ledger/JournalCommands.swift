@@ -189,8 +189,13 @@ struct Period: ParsableCommand {
         @OptionGroup var output: TableFormatOption
 
         func run() throws {
-            try database.store().reopenPeriod(month.value, reason: reason)
-            try NothingPosted.print(["month": month.value.description, "state": "open"], format: output.format, line: "reopened \(month.value)")
+            if let proposal = try database.store().reopenPeriod(month.value, reason: reason) {
+                try NothingPosted.print(
+                    ["month": month.value.description, "state": "closed", "status": "proposed", "proposal_id": proposal], format: output.format,
+                    line: "proposed \(proposal) awaiting certification (reopen \(month.value))")
+            } else {
+                try NothingPosted.print(["month": month.value.description, "state": "open"], format: output.format, line: "reopened \(month.value)")
+            }
         }
     }
 

@@ -104,13 +104,15 @@ struct LimitsCommand: ParsableCommand {
                 }
                 shareValue = s
             }
-            try database.store().setLimit(LimitConfig(id: limit, effectiveFrom: date, kind: kind, scope: scope, amount: amount, share: shareValue, severity: severity, note: note))
+            let proposal = try database.store().setLimit(
+                LimitConfig(id: limit, effectiveFrom: date, kind: kind, scope: scope, amount: amount, share: shareValue, severity: severity, note: note))
             let value = amount.map { Money(minorUnits: $0, currency: .usd).formatted + " USD" } ?? shareValue!.description
             try NothingPosted.print(
                 [
                     "limit": limit, "kind": kind.rawValue, "effective_from": date.description, "scope": scope, "severity": severity.rawValue,
                     "cap_usd": amount.map { Money(minorUnits: $0, currency: .usd).formatted }, "share": shareValue?.description,
-                ], format: output.format, line: "limit \(limit) is \(value) (\(severity.rawValue)) from \(date)")
+                ].merging(proposal.map { ["status": "proposed", "proposal_id": $0] } ?? [:]) { $1 }, format: output.format,
+                line: proposal.map { "proposed \($0) awaiting certification (limit \(limit) is \(value) from \(date))" } ?? "limit \(limit) is \(value) (\(severity.rawValue)) from \(date)")
         }
     }
 }

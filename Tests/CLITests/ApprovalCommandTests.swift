@@ -242,4 +242,37 @@ import Testing
             #expect(try CLI.run(["verify", "--database", book.conninfo]).exitCode == 0)
         }
     }
+
+    @Test func reopeningAMonthAndSettingALimitWaitForASecondPerson() throws {
+        try Self.withBook(policy: ["--kind", "period-reopen"]) { book in
+            #expect(try CLI.run(["approvals", "policy", "set", "--kind", "limits-set", "--from", "2026-01-01", "--database", book.conninfo]).exitCode == 0)
+            #expect(try CLI.run(["period", "close", "2026-10", "--database", book.conninfo]).exitCode == 0)
+            func state() throws -> String? {
+                try book.admin.scalar(String.self, "SELECT action FROM ledger.period_event WHERE month = '2026-10-01' ORDER BY period_event_id DESC LIMIT 1")
+            }
+            let reopen = try CLI.run(["period", "reopen", "2026-10", "--reason", "late invoice", "--format", "json", "--database", book.asUser(book.officer)])
+            let id = try #require(try Self.json(reopen.stdout)["proposal_id"] as? String, "\(reopen.stdout) \(reopen.stderr)")
+            #expect(try state() == "close", "still closed until certified")
+            // Straight into the table, as an officer: refused at commit.
+            let asOfficer = try Connection(conninfo: book.asUser(book.officer))
+            #expect {
+                try asOfficer.execute("INSERT INTO ledger.period_event (month, action, reason) VALUES ('2026-10-01', 'reopen', 'raw')")
+            } throws: { ($0 as? PostgresError)?.code == .insufficientPrivilege && "\($0)".contains("needs certification") }
+            #expect(try CLI.run(["approve", id, "--database", book.asUser(book.certifierA)]).exitCode == 0)
+            #expect(try state() == "reopen")
+
+            // A limit: proposed even by the owner; approved by another login with the owner's right.
+            let set = try CLI.run(["limits", "set", "mcl", "--kind", "mcl", "--from", "2027-01-01", "--cap-usd", "100000000000", "--severity", "block", "--format", "json", "--database", book.conninfo])
+            let limit = try #require(try Self.json(set.stdout)["proposal_id"] as? String, "\(set.stdout) \(set.stderr)")
+            #expect(try book.admin.scalar(Int.self, "SELECT count(*) FROM ledger.limit_config WHERE effective_from = '2027-01-01'") == 0)
+            let noRight = try CLI.run(["approve", limit, "--database", book.asUser(book.certifierA)])
+            #expect(noRight.exitCode == 77 && noRight.stderr.contains("limit_config"), "a certifier without the owner's right: \(noRight.stderr)")
+            let owner = "owner_\(UUID().uuidString.prefix(8).lowercased())"
+            try book.admin.execute(unsafeSQL: "CREATE ROLE \(owner) LOGIN IN ROLE ledger_owner, ledger_certifier")
+            defer { _ = try? book.admin.execute(unsafeSQL: "DROP ROLE IF EXISTS \(owner)") }
+            #expect(try CLI.run(["approve", limit, "--database", book.asUser(owner)]).exitCode == 0)
+            #expect(try book.admin.scalar(Int.self, "SELECT count(*) FROM ledger.limit_config WHERE effective_from = '2027-01-01'") == 1)
+            #expect(try book.admin.scalar(Int.self, "SELECT count(*) FROM ledger.record_approval") == 2)
+        }
+    }
 }
