@@ -99,11 +99,17 @@ struct ProposalContent: Codable {
         keys = [entry.eventKey]
     }
 
-    var json: String {
+    /// A proposal's content as stored: snake_case keys, sorted.
+    static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = .sortedKeys
-        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// The reading error of a stored value this program cannot read back.
+    static func unreadable(_ proposal: String, _ field: String, _ value: String) -> InputError {
+        InputError(file: proposal, field: field, value: value, reason: "the stored proposal holds a value the ledger cannot read")
     }
 
     static func decode(_ text: String, proposal: String) throws -> ProposalContent {
@@ -117,9 +123,7 @@ struct ProposalContent: Codable {
     /// The events, as they were proposed.
     func parsedEvents(proposal: String) throws -> [(location: String, event: Event)] {
         try (events ?? []).enumerated().map { i, item in
-            func bad(_ field: String, _ value: String) -> InputError {
-                InputError(file: proposal, field: field, value: value, reason: "the stored proposal holds a value the ledger cannot read")
-            }
+            func bad(_ field: String, _ value: String) -> InputError { Self.unreadable(proposal, field, value) }
             guard let date = CivilDate(iso: item.date) else { throw bad("date", item.date) }
             guard let type = EventType(rawValue: item.type) else { throw bad("type", item.type) }
             let amount = try item.amountMinor.map { text in
@@ -142,9 +146,7 @@ struct ProposalContent: Codable {
     /// The manual entry, as it was proposed.
     func parsedEntry(proposal: String) throws -> NewEntry? {
         guard let e = entry else { return nil }
-        func bad(_ field: String, _ value: String) -> InputError {
-            InputError(file: proposal, field: field, value: value, reason: "the stored proposal holds a value the ledger cannot read")
-        }
+        func bad(_ field: String, _ value: String) -> InputError { Self.unreadable(proposal, field, value) }
         guard let date = CivilDate(iso: e.date) else { throw bad("date", e.date) }
         let lines = try e.lines.map { l in
             guard let currency = Currency(code: l.currency) else { throw bad("currency", l.currency) }
@@ -184,7 +186,7 @@ extension LedgerStore {
         try tx.execute("ROLLBACK TO SAVEPOINT four_eyes")
         let r = request()
         let amount = amounts.contains { $0 == nil } ? nil : amounts.compactMap { $0 }.max()
-        let id = try propose(tx, kind: r.kind, json: r.content.json, summary: r.summary, amountUSD: amount)
+        let id = try propose(tx, kind: r.kind, json: try ProposalContent.json(r.content), summary: r.summary, amountUSD: amount)
         return results.map { $0.status == .existing ? $0 : PostResult(entryID: 0, eventKey: $0.eventKey, status: .proposed, proposalID: id) }
     }
 
@@ -198,10 +200,7 @@ extension LedgerStore {
     }
 
     static func propose(_ tx: Connection, kind: String, content: some Encodable, summary: String) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = .sortedKeys
-        return try propose(tx, kind: kind, json: String(decoding: try encoder.encode(content), as: UTF8.self), summary: summary)
+        try propose(tx, kind: kind, json: try ProposalContent.json(content), summary: summary)
     }
 
     /// The approval policy, every row, by kind and date.

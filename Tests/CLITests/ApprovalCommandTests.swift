@@ -84,6 +84,10 @@ import Testing
             // Not a certifier: 77, naming the role. Unknown: 65.
             let officer = try CLI.run(["approve", id, "--database", book.asUser(book.officer)])
             #expect(officer.exitCode == 77 && officer.stderr.contains("needs the ledger_certifier role"), "\(officer.stderr)")
+            let asOfficer = try Connection(conninfo: book.asUser(book.officer))
+            #expect { try asOfficer.execute("SELECT ledger.begin_approval(\(id))") } throws: {
+                ($0 as? PostgresError)?.code == .insufficientPrivilege && "\($0)".contains("ledger_certifier")
+            }
             #expect(try CLI.run(["approve", "P-999999", "--database", book.asUser(book.certifierA)]).exitCode == 65)
 
             let approved = try Self.entries(["approve", id], book, as: book.certifierA)
@@ -95,6 +99,9 @@ import Testing
             let again = try CLI.run(["approve", id, "--database", book.asUser(book.certifierB)])
             #expect(again.exitCode == 65 && again.stderr.contains("approved already"), "\(again.stderr)")
             #expect(try CLI.run(["reject", id, "--reason", "late", "--database", book.asUser(book.certifierB)]).exitCode == 65)
+            let asB = try Connection(conninfo: book.asUser(book.certifierB))
+            #expect { try asB.execute("SELECT ledger.begin_approval(\(id))") } throws: { ($0 as? PostgresError)?.code?.rawValue == "LX007" }
+            #expect { try asB.execute("SELECT ledger.begin_approval('P-999999')") } throws: { ($0 as? PostgresError)?.code?.rawValue == "LX007" }
             let after = try Self.json(try CLI.run(["report", "exposure", "--month", "2026-11", "--format", "json", "--database", book.conninfo]).stdout)
             #expect(after["pending_certification"] == nil, "certified: in the figures now")
             let list = try Self.json(try CLI.run(["approvals", "list", "--format", "json", "--database", book.conninfo]).stdout)
