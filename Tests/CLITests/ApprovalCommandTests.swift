@@ -80,6 +80,10 @@ import Testing
             #expect(row["disbursed"] as? String == "10999999.99", "October's 10,000,000.00 and D-SMALL, not D-BIG: \(row)")
             let statement = try CLI.run(["report", "facility", "DPA-2026-0007", "--as-of", "2026-11-30", "--database", book.conninfo])
             #expect(statement.stdout.contains("Awaiting certification") && statement.stdout.contains("D-BIG"), "\(statement.stdout)")
+            let page = try CLI.run(["report", "exposure", "--month", "2026-11", "--format", "html", "--database", book.conninfo]).stdout
+            #expect(page.contains("<h2>Awaiting certification</h2>") && page.contains("<td>D-BIG</td>") && page.contains(id))
+            let statementPage = try CLI.run(["report", "facility", "DPA-2026-0007", "--as-of", "2026-11-30", "--format", "html", "--database", book.conninfo]).stdout
+            #expect(statementPage.contains("<h2>Awaiting certification</h2>") && statementPage.contains("<td>D-BIG</td>"))
 
             // Not a certifier: 77, naming the role. Unknown: 65.
             let officer = try CLI.run(["approve", id, "--database", book.asUser(book.officer)])
@@ -104,6 +108,7 @@ import Testing
             #expect { try asB.execute("SELECT ledger.begin_approval('P-999999')") } throws: { ($0 as? PostgresError)?.code?.rawValue == "LX007" }
             let after = try Self.json(try CLI.run(["report", "exposure", "--month", "2026-11", "--format", "json", "--database", book.conninfo]).stdout)
             #expect(after["pending_certification"] == nil, "certified: in the figures now")
+            #expect(!(try CLI.run(["report", "exposure", "--month", "2026-11", "--format", "html", "--database", book.conninfo]).stdout.contains("Awaiting certification")))
             let list = try Self.json(try CLI.run(["approvals", "list", "--format", "json", "--database", book.conninfo]).stdout)
             #expect((list["proposals"] as? [[String: Any]])?.first?["status"] as? String == "approved")
 

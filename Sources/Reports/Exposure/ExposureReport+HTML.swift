@@ -36,6 +36,8 @@ struct HTMLPage {
     var limitsNotOk: Int
     var gauges: [Gauge]
     var limits: [[String: String]]
+    var pending: [[String: String]]
+    var hasPending: Bool
     var charts: [Chart]
     var trend: Trend?
     var facilities: [Row]
@@ -72,6 +74,8 @@ struct HTMLPage {
         limits = r.limits.map {
             ["limit": $0.limit, "severity": $0.severity, "cap": $0.cap.grouped, "used": $0.used.grouped, "utilization": $0.utilization, "status": $0.status]
         }
+        pending = PendingCertification.pageRows(r.pendingCertification)
+        hasPending = !pending.isEmpty
         gauges = r.limits.filter { $0.limit == "mcl" || $0.limit.hasPrefix("equity-share") }.map { Self.gauge($0) }
         charts = [ExposureDimension.mineral, .country, .instrument].compactMap { d in
             r.groups[d.rawValue].map { Self.chart(d, $0) }

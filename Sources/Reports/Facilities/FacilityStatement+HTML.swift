@@ -27,6 +27,8 @@ struct StatementPage {
     var foreign: Bool
     var cards: [Card]
     var flags: [String]
+    var pending: [[String: String]]
+    var hasPending: Bool
     var terms: [Field]
     var balances: [Balance]
     var schedule: Schedule?
@@ -46,6 +48,8 @@ struct StatementPage {
         instrument = s.terms.fields["instrument"] ?? ""
         foreign = s.currency != "USD"
         flags = s.flags
+        pending = PendingCertification.pageRows(s.pendingCertification)
+        hasPending = !pending.isEmpty
         terms = Facility.columns.filter { !(s.terms.fields[$0] ?? "").isEmpty || $0 == "minerals" }.map { column in
             if column == "minerals" {
                 return Field(field: column, value: s.terms.minerals.map { "\($0.name) (\($0.lists.joined(separator: ", ")))" }.joined(separator: "; "))

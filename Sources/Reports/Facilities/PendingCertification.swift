@@ -43,3 +43,15 @@ public struct PendingCertification: Encodable, Sendable, Equatable {
         return "\nAwaiting certification (in no figure above; what would change if certified)\n" + t.renderText()
     }
 }
+
+extension PendingCertification {
+    /// The page's rows (mustache reads dictionaries of text), grouped amounts.
+    static func pageRows(_ rows: [PendingCertification]?) -> [[String: String]] {
+        (rows ?? []).map {
+            [
+                "proposal": $0.proposalId, "facility": $0.facilityId, "event": $0.eventId, "type": $0.type, "date": $0.date,
+                "amount": Grouping.grouped($0.amount), "currency": $0.currency, "usd": $0.amountUsd.grouped,
+            ]
+        }
+    }
+}
