@@ -5,7 +5,8 @@
 -- Guarantees:
 --   * A committed entry that the policy in effect on its date covers has an approval: a row of
 --     ledger.entry_approval, written only by ledger.finish_approval, in the entry's own transaction
---     (checked at commit; SQLSTATE 42501 naming the rule). So no role can post a covered entry on
+--     (checked at commit by journal_entry_certified, created with the first policy row; SQLSTATE
+--     42501 naming the rule). So no role can post a covered entry on
 --     its own, through the posting functions or otherwise.
 --   * A proposal is approved only by a member of ledger_certifier whose login (session_user) is
 --     not the proposer's (42501), only while it is pending (LX007), and only while its stored
@@ -190,19 +191,15 @@ BEGIN
     RETURN NEXT;
 END $$;
 
--- At commit, every entry (the journal's deferred probe, 0003): it has lines, and if the approval
--- policy covers it, an approval.
-CREATE OR REPLACE FUNCTION ledger.entry_has_lines() RETURNS trigger
-LANGUAGE plpgsql AS $$
+-- At commit, an entry that the approval policy covers must have its approval. The check is a
+-- deferred trigger of its own, created when the first policy row is set: a ledger without a policy
+-- pays nothing for it on its posting path.
+CREATE FUNCTION ledger.entry_certified() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ledger AS $$
 DECLARE
     c record;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM ledger.journal_line l WHERE l.entry_id OPERATOR(pg_catalog.=) NEW.entry_id) THEN
-        RAISE EXCEPTION 'entry % (%) declares % lines but has none', NEW.entry_id, NEW.event_key, NEW.line_count
-            USING ERRCODE = 'LX001';
-    END IF;
-    IF EXISTS (SELECT 1 FROM ledger.approval_policy)
-       AND NOT EXISTS (SELECT 1 FROM ledger.entry_approval a WHERE a.entry_id OPERATOR(pg_catalog.=) NEW.entry_id) THEN
+    IF NOT EXISTS (SELECT 1 FROM ledger.entry_approval a WHERE a.entry_id = NEW.entry_id) THEN
         SELECT * INTO c FROM ledger.entry_certification(NEW.entry_id);
         IF c.covered THEN
             RAISE EXCEPTION 'entry % (%) needs certification: the approval policy covers % on %, and no second officer approved it',
@@ -212,6 +209,18 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
+
+CREATE FUNCTION ledger.start_certifying() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ledger AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'ledger.journal_entry'::regclass AND tgname = 'journal_entry_certified') THEN
+        CREATE CONSTRAINT TRIGGER journal_entry_certified AFTER INSERT ON ledger.journal_entry
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger.entry_certified();
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER approval_policy_starts_certifying AFTER INSERT ON ledger.approval_policy
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.start_certifying();
 
 -- At commit, a month reopened or a limit set that the policy covers (`period-reopen` on the month's
 -- first day, `limits-set` on the limit's effective date) must have its approval.
