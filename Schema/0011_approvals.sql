@@ -78,7 +78,7 @@ CREATE SEQUENCE ledger.proposal_number;
 -- events, the entry, the reversal), hashed when it was proposed.
 CREATE TABLE ledger.proposal (
     proposal_id text PRIMARY KEY CONSTRAINT proposal_id_format CHECK (proposal_id ~ '^P-[0-9]{6,}$'),
-    kind text NOT NULL CONSTRAINT proposal_kind_known CHECK (kind IN ('events', 'post', 'reverse', 'period-reopen', 'limits-set')),
+    kind text NOT NULL CONSTRAINT proposal_kind_known CHECK (kind IN ('events', 'post', 'reverse', 'month-end', 'period-reopen', 'limits-set')),
     content jsonb NOT NULL,
     content_sha256 text NOT NULL CONSTRAINT proposal_sha256_hex CHECK (content_sha256 ~ '^[0-9a-f]{64}$'),
     summary text NOT NULL,

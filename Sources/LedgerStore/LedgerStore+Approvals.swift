@@ -168,7 +168,7 @@ extension LedgerStore {
     /// records the proposal `request` describes instead (every business rule, the database's
     /// included, has run on it). What `write` found posted already stays `existing`.
     static func postingOrProposing(
-        _ tx: Connection, _ write: () throws -> [PostResult], proposal request: () -> (kind: String, content: ProposalContent, summary: String)
+        _ tx: Connection, _ write: () throws -> [PostResult], proposal request: () throws -> (kind: String, json: String, summary: String)
     ) throws -> [PostResult] {
         guard try approvalsInForce(tx) else { return try write() }
         try tx.execute("SAVEPOINT four_eyes")
@@ -184,9 +184,9 @@ extension LedgerStore {
         }
         let amounts: [Int64?] = try covered.map { try $0.decode(at: 0) }
         try tx.execute("ROLLBACK TO SAVEPOINT four_eyes")
-        let r = request()
+        let r = try request()
         let amount = amounts.contains { $0 == nil } ? nil : amounts.compactMap { $0 }.max()
-        let id = try propose(tx, kind: r.kind, json: try ProposalContent.json(r.content), summary: r.summary, amountUSD: amount)
+        let id = try propose(tx, kind: r.kind, json: r.json, summary: r.summary, amountUSD: amount)
         return results.map { $0.status == .existing ? $0 : PostResult(entryID: 0, eventKey: $0.eventKey, status: .proposed, proposalID: id) }
     }
 
@@ -277,7 +277,23 @@ extension LedgerStore {
                 var results: [PostResult] = []
                 let kind = try tx.scalar(String.self, "SELECT kind FROM ledger.proposal WHERE proposal_id = \(id)") ?? ""
                 do {
-                    if kind == "period-reopen" {
+                    if kind == "month-end" {
+                        let decoder = JSONDecoder()
+                        decoder.keyDecodingStrategy = .convertFromSnakeCase
+                        let m = try decoder.decode(MonthEndContent.self, from: Data(text.utf8))
+                        guard let month = YearMonth(m.month) else { throw LedgerError.refusedByDatabase("\(id) names no month") }
+                        if chart.closedMonths.contains(month) { throw LedgerError.periodClosed(month: m.month, eventKey: id) }
+                        let proposed = Dictionary(uniqueKeysWithValues: m.accruals.map { ($0.facilityId, $0.amountMinor) })
+                        for a in try Self.accrue(month, tx, chart: chart) where a.status == .created {
+                            let now = String(a.amount?.minorUnits ?? 0)
+                            guard proposed[a.facilityID] == now else {
+                                throw LedgerError.businessRule(
+                                    eventKey: Accrual.eventKey(facility: a.facilityID, month: month), rule: "month-end as proposed",
+                                    detail: "the interest is now \(a.amount?.formatted ?? "0") (minor units \(now)), proposed \(proposed[a.facilityID] ?? "none")")
+                            }
+                            results.append(PostResult(entryID: a.entryID ?? 0, eventKey: Accrual.eventKey(facility: a.facilityID, month: month), status: .created))
+                        }
+                    } else if kind == "period-reopen" {
                         struct Reopen: Decodable { var month: String; var reason: String }
                         let r = try JSONDecoder().decode(Reopen.self, from: Data(text.utf8))
                         guard let month = CivilDate(iso: r.month).map(YearMonth.init) else { throw LedgerError.refusedByDatabase("\(id) names no month") }

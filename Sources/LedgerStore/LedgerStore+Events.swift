@@ -28,7 +28,7 @@ extension LedgerStore {
         let chart = try self.chart()
         return try connection.transaction { tx in
             try Self.postingOrProposing(tx, { [try EventContext(tx, chart: chart).record(event, accrual: nil)] }) {
-                ("events", ProposalContent(events: [(location: "", event: event)], file: "event \(event.id)"),
+                ("events", try ProposalContent.json(ProposalContent(events: [(location: "", event: event)], file: "event \(event.id)")),
                  "\(event.type.rawValue) \(event.id) on \(event.facilityID ?? event.fund ?? ""), dated \(event.date)")
             }[0]
         }
@@ -58,7 +58,7 @@ extension LedgerStore {
             let keys = gathered
             gathered = nil
             return try Self.postingOrProposing(tx, { try Self.recordEvents(tx, chart: chart, ordered: events, keys: keys, file: file, progress: progress) }) {
-                ("events", ProposalContent(events: events, file: file), "import events \(file): \(events.count) event\(events.count == 1 ? "" : "s")")
+                ("events", try ProposalContent.json(ProposalContent(events: events, file: file)), "import events \(file): \(events.count) event\(events.count == 1 ? "" : "s")")
             }
         }
     }

@@ -58,7 +58,7 @@ extension LedgerStore {
                         let total = entry.lines.filter { $0.side == .debit }.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
                         let currency = entry.lines.first?.amount.currency ?? .usd
                         return (
-                            entry.reverses == nil ? "post" : "reverse", ProposalContent(entry: entry),
+                            entry.reverses == nil ? "post" : "reverse", try ProposalContent.json(ProposalContent(entry: entry)),
                             "\(entry.reverses.map { "reverse entry \($0)" } ?? "post") \(entry.eventKey): debits \(Money(minorUnits: total, currency: currency).formatted) \(currency.code)"
                         )
                     }[0]

@@ -193,7 +193,10 @@ struct MonthEnd: ParsableCommand {
             // `entries` as every write command prints them (DESIGN.md §5), keyed by the accrual's
             // event key; `accruals` beside it with the period and amount of each.
             let entries = results.compactMap { r in
-                r.entryID.map { WrittenEntries.Item(entryId: $0, eventId: Accrual.eventKey(facility: r.facilityID, month: month), status: r.status.rawValue) }
+                r.status == .nothing
+                    ? nil
+                    : WrittenEntries.Item(
+                        entryId: r.entryID, eventId: Accrual.eventKey(facility: r.facilityID, month: month), status: r.status.rawValue, proposalId: r.proposalID)
             }
             struct Output: Encodable { var month: String; var entries: [WrittenEntries.Item]; var accruals: [Item] }
             print(try JSONOutput.render(Output(month: month.description, entries: entries, accruals: items)), terminator: "")
@@ -203,6 +206,9 @@ struct MonthEnd: ParsableCommand {
             print()
             print(table.renderText(), terminator: "")
             let created = results.filter { $0.status == .created }.count
+            if let proposal = results.first(where: { $0.status == .proposed })?.proposalID {
+                print("proposed \(proposal) awaiting certification: \(results.filter { $0.status == .proposed }.count) accruals, posted when a second officer approves it")
+            }
             print("\(created) accrual\(created == 1 ? "" : "s") posted, \(results.filter { $0.status == .existing }.count) already posted, \(results.filter { $0.status == .nothing }.count) with nothing to accrue")
         }
     }

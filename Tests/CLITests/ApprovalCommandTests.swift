@@ -287,4 +287,21 @@ import Testing
             #expect(try book.admin.scalar(Int.self, "SELECT count(*) FROM ledger.record_approval") == 2)
         }
     }
+
+    @Test func aMonthEndTheAccruePolicyCoversIsProposedWholeAndPostedAsProposed() throws {
+        try Self.withBook(policy: ["--kind", "accrue"]) { book in
+            let run = try CLI.run(["month-end", "2026-10", "--format", "json", "--database", book.asUser(book.officer)])
+            #expect(run.exitCode == 0, "\(run.stderr)")
+            let entries = try #require(try Self.json(run.stdout)["entries"] as? [[String: Any]])
+            let id = try #require(entries.first?["proposal_id"] as? String)
+            #expect(!entries.isEmpty && entries.allSatisfy { $0["status"] as? String == "proposed" && $0["entry_id"] is NSNull })
+            #expect(try book.admin.scalar(Int.self, "SELECT count(*) FROM ledger.event WHERE event_type = 'accrue'") == 0)
+            let approved = try Self.entries(["approve", id], book, as: book.certifierA)
+            #expect(approved.count == entries.count && approved.allSatisfy { $0["status"] as? String == "created" })
+            #expect(try book.admin.scalar(Int.self, "SELECT count(*) FROM ledger.entry_approval") == entries.count)
+            // Run again: everything posted already.
+            let again = try Self.json(try CLI.run(["month-end", "2026-10", "--format", "json", "--database", book.asUser(book.officer)]).stdout)
+            #expect((again["entries"] as? [[String: Any]])?.allSatisfy { $0["status"] as? String == "existing" } == true)
+        }
+    }
 }
