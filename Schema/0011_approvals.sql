@@ -319,13 +319,13 @@ BEGIN
 END $$;
 
 -- Starts approving: locks the proposal (a second certifier waits here, then finds it approved),
--- checks who may approve it and that it is unaltered, and returns what to post.
-CREATE FUNCTION ledger.begin_approval(p_id text) RETURNS jsonb
+-- checks who may approve it and that it is unaltered, and returns what to post: its kind and content.
+CREATE FUNCTION ledger.begin_approval(p_id text) RETURNS TABLE (kind text, content jsonb)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ledger AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7306005, hashtext(p_id));
     PERFORM ledger.refuse_decision(p_id, true);
-    RETURN (SELECT content FROM ledger.proposal WHERE proposal_id = p_id);
+    RETURN QUERY SELECT p.kind, p.content FROM ledger.proposal p WHERE p.proposal_id = p_id;
 END $$;
 
 -- Finishes approving, in the transaction that posted the proposal's entries: each of its event keys

@@ -112,10 +112,11 @@ struct ProposalContent: Codable {
         InputError(file: proposal, field: field, value: value, reason: "the stored proposal holds a value the ledger cannot read")
     }
 
-    static func decode(_ text: String, proposal: String) throws -> ProposalContent {
+    /// A stored proposal's content, read back as `type`.
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String, proposal: String) throws -> T {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        do { return try decoder.decode(ProposalContent.self, from: Data(text.utf8)) } catch {
+        do { return try decoder.decode(type, from: Data(text.utf8)) } catch {
             throw InputError(file: proposal, field: "content", value: "", reason: "the stored proposal cannot be read: \(error)")
         }
     }
@@ -251,7 +252,7 @@ extension LedgerStore {
                     decidedAt: Instant(rfc3339: (d[3] as? String ?? "").replacingOccurrences(of: " ", with: "T")) ?? Instant(microsecondsSinceEpoch: 0))
             }
             let final = decisions.last { $0.decision != "refused" }?.decision
-            let ids = try row.decode(String.self, at: 8).dropFirst().dropLast().split(separator: ",").compactMap { Int64($0) }
+            let ids = Self.ids(try row.decode(String.self, at: 8))
             return Proposal(
                 id: try row.decode(at: 0), kind: try row.decode(at: 1), summary: try row.decode(at: 2), amountUSD: try row.decode(at: 3),
                 proposedBy: try row.decode(at: 4), proposedAt: try row.decode(at: 5),
@@ -270,65 +271,19 @@ extension LedgerStore {
         let chart = try self.chart()
         do {
             let approved = try connection.transaction { tx in
-                guard let text = try tx.scalar(String.self, "SELECT ledger.begin_approval(\(id))::text") else {
+                guard let row = try tx.query("SELECT kind, content::text FROM ledger.begin_approval(\(id))").first else {
                     throw InputError(file: "approve", field: "proposal", value: id, reason: "no such proposal")
                 }
-                let content = try ProposalContent.decode(text, proposal: id)
-                var results: [PostResult] = []
-                let kind = try tx.scalar(String.self, "SELECT kind FROM ledger.proposal WHERE proposal_id = \(id)") ?? ""
+                let results: [PostResult]
                 do {
-                    if kind == "month-end" {
-                        let decoder = JSONDecoder()
-                        decoder.keyDecodingStrategy = .convertFromSnakeCase
-                        let m = try decoder.decode(MonthEndContent.self, from: Data(text.utf8))
-                        guard let month = YearMonth(m.month) else { throw LedgerError.refusedByDatabase("\(id) names no month") }
-                        if chart.closedMonths.contains(month) { throw LedgerError.periodClosed(month: m.month, eventKey: id) }
-                        let proposed = Dictionary(uniqueKeysWithValues: m.accruals.map { ($0.facilityId, $0.amountMinor) })
-                        for a in try Self.accrue(month, tx, chart: chart) where a.status == .created {
-                            let now = String(a.amount?.minorUnits ?? 0)
-                            guard proposed[a.facilityID] == now else {
-                                throw LedgerError.businessRule(
-                                    eventKey: Accrual.eventKey(facility: a.facilityID, month: month), rule: "month-end as proposed",
-                                    detail: "the interest is now \(a.amount?.formatted ?? "0") (minor units \(now)), proposed \(proposed[a.facilityID] ?? "none")")
-                            }
-                            results.append(PostResult(entryID: a.entryID ?? 0, eventKey: Accrual.eventKey(facility: a.facilityID, month: month), status: .created))
-                        }
-                    } else if kind == "period-reopen" {
-                        struct Reopen: Decodable { var month: String; var reason: String }
-                        let r = try JSONDecoder().decode(Reopen.self, from: Data(text.utf8))
-                        guard let month = CivilDate(iso: r.month).map(YearMonth.init) else { throw LedgerError.refusedByDatabase("\(id) names no month") }
-                        _ = try Self.reopen(month, reason: r.reason, tx, proposing: false)
-                    } else if kind == "limits-set" {
-                        struct Limit: Decodable {
-                            var limitId, effectiveFrom, kind, scope, severity, note: String
-                            var amountMinor: Int64?
-                            var share: String?
-                        }
-                        let decoder = JSONDecoder()
-                        decoder.keyDecodingStrategy = .convertFromSnakeCase
-                        let l = try decoder.decode(Limit.self, from: Data(text.utf8))
-                        guard let from = CivilDate(iso: l.effectiveFrom), let limitKind = LimitKind(rawValue: l.kind), let severity = Severity(rawValue: l.severity)
-                        else { throw LedgerError.refusedByDatabase("\(id) holds a limit the ledger cannot read") }
-                        _ = try Self.setLimit(
-                            LimitConfig(
-                                id: l.limitId, effectiveFrom: from, kind: limitKind, scope: l.scope, amount: l.amountMinor, share: l.share.flatMap(ExactDecimal.init),
-                                severity: severity, note: l.note), tx, proposing: false)
-                    } else if let entry = try content.parsedEntry(proposal: id) {
-                        try Journal.validate(entry, accounts: chart.accounts, funds: chart.funds)
-                        if chart.closedMonths.contains(YearMonth(entry.effectiveDate)) {
-                            throw LedgerError.periodClosed(month: YearMonth(entry.effectiveDate).description, eventKey: entry.eventKey)
-                        }
-                        results = [try Self.insert(entry, tx)]
-                    } else {
-                        results = try Self.recordEvents(tx, chart: chart, ordered: try content.parsedEvents(proposal: id), keys: nil, file: content.file ?? id)
-                    }
+                    results = try Self.apply(id, kind: try row.decode(at: 0), content: try row.decode(at: 1), chart: chart, tx)
                 } catch let error as PostgresError where error.isAboutTheData && error.code?.rawValue != "LX007" {
                     throw LedgerError.refusedByDatabase(error.message)
                 }
                 _ = try tx.scalar(Int.self, "SELECT ledger.finish_approval(\(id))")
                 return results
             }
-            defer { cachedChart = nil }  // a month may have been reopened
+            cachedChart = nil  // a month may have been reopened
             return approved
         } catch let error as PostgresError where error.code?.rawValue == "LX007" {
             throw InputError(file: "approve", field: "proposal", value: id, reason: error.message)
@@ -336,6 +291,46 @@ extension LedgerStore {
             // Refused by a rule now: the proposal stays pending, and says why.
             _ = try? connection.execute("SELECT ledger.note_refused_approval(\(id), \(String(describing: error)))")
             throw LocatedError(file: id, location: "not approved, still pending", underlying: error)
+        }
+    }
+
+    /// Writes what proposal `id` of `kind` holds, in `tx`, by the same path as the write it stands
+    /// for, every rule checked again.
+    static func apply(_ id: String, kind: String, content text: String, chart: Chart, _ tx: Connection) throws -> [PostResult] {
+        switch kind {
+        case "month-end":
+            let m = try ProposalContent.decode(MonthEndContent.self, text, proposal: id)
+            guard let month = YearMonth(m.month) else { throw ProposalContent.unreadable(id, "month", m.month) }
+            if chart.closedMonths.contains(month) { throw LedgerError.periodClosed(month: m.month, eventKey: id) }
+            let proposed = Dictionary(uniqueKeysWithValues: m.accruals.map { ($0.facilityId, $0.amountMinor) })
+            return try Self.accrue(month, tx, chart: chart).filter { $0.status == .created }.map { a in
+                let key = Accrual.eventKey(facility: a.facilityID, month: month)
+                let now = String(a.amount?.minorUnits ?? 0)
+                guard proposed[a.facilityID] == now else {
+                    throw LedgerError.businessRule(
+                        eventKey: key, rule: "month-end as proposed",
+                        detail: "the interest is now \(a.amount?.formatted ?? "0") (minor units \(now)), proposed \(proposed[a.facilityID] ?? "none")")
+                }
+                return PostResult(entryID: a.entryID ?? 0, eventKey: key, status: .created)
+            }
+        case "period-reopen":
+            let r = try ProposalContent.decode(ReopenContent.self, text, proposal: id)
+            guard let month = CivilDate(iso: r.month).map(YearMonth.init) else { throw ProposalContent.unreadable(id, "month", r.month) }
+            _ = try Self.reopen(month, reason: r.reason, tx, proposing: false)
+            return []
+        case "limits-set":
+            _ = try Self.setLimit(try ProposalContent.decode(LimitContent.self, text, proposal: id).config(proposal: id), tx, proposing: false)
+            return []
+        default:
+            let content = try ProposalContent.decode(ProposalContent.self, text, proposal: id)
+            if let entry = try content.parsedEntry(proposal: id) {
+                try Journal.validate(entry, accounts: chart.accounts, funds: chart.funds)
+                if chart.closedMonths.contains(YearMonth(entry.effectiveDate)) {
+                    throw LedgerError.periodClosed(month: YearMonth(entry.effectiveDate).description, eventKey: entry.eventKey)
+                }
+                return [try Self.insert(entry, tx)]
+            }
+            return try Self.recordEvents(tx, chart: chart, ordered: try content.parsedEvents(proposal: id), keys: nil, file: content.file ?? id)
         }
     }
 

@@ -46,17 +46,8 @@ extension LedgerStore {
             try tx.execute("SAVEPOINT four_eyes")
             try tx.execute(insert)
             try tx.execute("ROLLBACK TO SAVEPOINT four_eyes")
-            struct Content: Encodable {
-                var keys: [String] = []
-                var limitId, effectiveFrom, kind, scope, severity, note: String
-                var amountMinor: Int64?
-                var share: String?
-            }
             return try propose(
-                tx, kind: "limits-set",
-                content: Content(
-                    limitId: c.id, effectiveFrom: c.effectiveFrom.description, kind: c.kind.rawValue, scope: c.scope, severity: c.severity.rawValue,
-                    note: c.note, amountMinor: c.amount, share: c.share?.description),
+                tx, kind: "limits-set", content: LimitContent(c),
                 summary: "set \(c.id) from \(c.effectiveFrom): \(c.amount.map { Money(minorUnits: $0, currency: .usd).formatted + " USD" } ?? c.share?.description ?? "")")
         } catch let error as PostgresError where error.code == .uniqueViolation {
             throw LedgerError.businessRule(eventKey: c.id, rule: "limits are dated", detail: "\(c.id) already has a value from \(c.effectiveFrom); set it from another date")
@@ -111,5 +102,27 @@ extension LedgerStore {
         return try Limits.standing(
             on: date, facilities: books.facilities, positions: (books.figures[date] ?? [:]).mapValues(\.position), fxRates: books.fxRates,
             configs: books.limitConfigs)
+    }
+}
+
+/// What a `limits-set` proposal holds: the limit row, as it will be inserted.
+struct LimitContent: Codable {
+    var keys: [String] = []
+    var limitId, effectiveFrom, kind, scope, severity, note: String
+    var amountMinor: Int64?
+    var share: String?
+
+    init(_ c: LimitConfig) {
+        (limitId, effectiveFrom, kind, scope, severity, note) = (c.id, c.effectiveFrom.description, c.kind.rawValue, c.scope, c.severity.rawValue, c.note)
+        (amountMinor, share) = (c.amount, c.share?.description)
+    }
+
+    func config(proposal: String) throws -> LimitConfig {
+        guard let from = CivilDate(iso: effectiveFrom), let limitKind = LimitKind(rawValue: kind), let level = Severity(rawValue: severity) else {
+            throw ProposalContent.unreadable(proposal, "limit", limitId)
+        }
+        return LimitConfig(
+            id: limitId, effectiveFrom: from, kind: limitKind, scope: scope, amount: amountMinor, share: share.flatMap(ExactDecimal.init), severity: level,
+            note: note)
     }
 }

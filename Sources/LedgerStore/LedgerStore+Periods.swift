@@ -40,8 +40,7 @@ extension LedgerStore {
             try tx.execute("INSERT INTO ledger.period_event (month, action, reason) VALUES (\(month.firstDay), 'reopen', \(reason))")
             return nil
         }
-        struct Content: Encodable { var keys: [String] = []; var month: String; var reason: String }
-        return try propose(tx, kind: "period-reopen", content: Content(month: month.firstDay.description, reason: reason), summary: "reopen \(month): \(reason)")
+        return try propose(tx, kind: "period-reopen", content: ReopenContent(month: month.firstDay.description, reason: reason), summary: "reopen \(month): \(reason)")
     }
 
     private func recordPeriodEvent(_ month: YearMonth, action: String, reason: String?, refusal: (Bool) -> String?) throws {
@@ -74,4 +73,11 @@ extension LedgerStore {
                 recordedAt: try row.decode(at: 2), recordedBy: try row.decode(at: 3), reason: try row.decode(at: 4))
         }
     }
+}
+
+/// What a `period-reopen` proposal holds.
+struct ReopenContent: Codable {
+    var keys: [String] = []
+    var month: String
+    var reason: String
 }

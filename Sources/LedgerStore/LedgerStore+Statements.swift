@@ -138,7 +138,7 @@ extension LedgerStore {
              WHERE statement_id = \(statementID) GROUP BY item_no ORDER BY item_no
             """
         ).map { row in
-            let ids = try row.decode(String.self, at: 1).dropFirst().dropLast().split(separator: ",").compactMap { Int64($0) }
+            let ids = Self.ids(try row.decode(String.self, at: 1))
             return (try row.decode(Int.self, at: 0), ids, try row.decode(String.self, at: 2))
         }
     }
@@ -148,6 +148,11 @@ extension LedgerStore {
         var array = ArrayLiteral()
         for v in values { array.append(raw: v) }
         return array.literal
+    }
+
+    /// The ids of a `bigint[]` read as text (`{3,7}`), the way `array_agg(…)::text` returns them.
+    static func ids(_ arrayText: String) -> [Int64] {
+        arrayText.dropFirst().dropLast().split(separator: ",").compactMap { Int64($0) }
     }
 }
 

@@ -3,6 +3,7 @@ import Dates
 import Foundation
 import Ledger
 import LedgerStore
+import Reconciliation
 import Reports
 
 /// Four eyes: the approval policy, the proposals awaiting certification, and their decisions.
@@ -99,8 +100,8 @@ struct Approvals: ParsableCommand {
             proposedAt = p.proposedAt.description
             status = p.status.rawValue
             amountUsd = p.amountUSD.map { Money(minorUnits: $0, currency: .usd).formatted }
-            let now = Int64(time(nil)) * 1_000_000
-            ageDays = max(0, (now - p.proposedAt.microsecondsSinceEpoch) / 86_400_000_000).clampedInt
+            let proposedOn = CivilDate(daysSinceEpoch: Int(p.proposedAt.microsecondsSinceEpoch / 86_400_000_000))
+            ageDays = Aging.days(proposedOn, asOf: CivilDate.todayUTC())
             lastRefusal = p.decisions.last { $0.decision == "refused" }?.reason
             entryIds = p.entryIDs
         }
@@ -199,8 +200,4 @@ struct Reject: ParsableCommand {
         struct Detail: Encodable { var proposalId, status, reason: String }
         try NothingPosted.print(Detail(proposalId: id, status: "rejected", reason: reason), format: output.format, line: "rejected \(id): \(reason)")
     }
-}
-
-extension Int64 {
-    fileprivate var clampedInt: Int { Int(clamping: self) }
 }
