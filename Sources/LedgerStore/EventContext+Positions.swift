@@ -125,31 +125,11 @@ extension EventContext {
         try readPositions(facilityID)[facilityID] ?? FacilityPosition()
     }
 
-    /// Positions from event sums (less the events reversed) and account balances: of one facility,
-    /// or (nil) of every one.
+    /// Positions from event sums (less the events reversed) and account balances, all time: of one
+    /// facility, or (nil) of every one. Read from the summaries and the entries past their
+    /// watermark, so their cost follows the facilities, not the events recorded (`LedgerStore.figures`).
     func readPositions(_ facilityID: String?) throws -> [String: FacilityPosition] {
-        var positions: [String: FacilityPosition] = [:]
-        for row in try tx.query(
-            """
-            SELECT facility_id, event_type, sum(amount_minor)::bigint FROM ledger.event
-             WHERE facility_id IS NOT NULL AND amount_minor IS NOT NULL AND (\(facilityID)::text IS NULL OR facility_id = \(facilityID)::text)
-             GROUP BY 1, 2
-            UNION ALL
-            SELECT ev.facility_id, ev.event_type, -sum(ev.amount_minor)::bigint
-              FROM ledger.journal_entry r JOIN ledger.event ev ON ev.entry_id = r.reverses
-             WHERE r.reverses IS NOT NULL AND ev.facility_id IS NOT NULL AND ev.amount_minor IS NOT NULL
-               AND (\(facilityID)::text IS NULL OR ev.facility_id = \(facilityID)::text)
-             GROUP BY 1, 2
-            """)
-        {
-            positions[try row.decode(String.self, at: 0), default: FacilityPosition()].add(event: try row.decode(at: 1), total: try row.decode(at: 2))
-        }
-        for row in try LedgerStore.balanceRows(
-            balancesTx, asOf: .latest, facility: facilityID, byFacility: true, accounts: FacilityPosition.accounts)
-        {
-            positions[try row.decode(String.self, at: 3), default: FacilityPosition()].add(account: try row.decode(at: 0), balance: try row.decode(at: 4))
-        }
-        return positions
+        try LedgerStore.figures(balancesTx, asOf: .latest, knownAt: nil, facility: facilityID).mapValues(\.position)
     }
 }
 

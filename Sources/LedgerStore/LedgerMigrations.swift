@@ -19,6 +19,7 @@ public enum LedgerMigrations {
         migration("0009_posting_functions.sql", PackageResources._009_posting_functions_sql),
         migration("0010_statements.sql", PackageResources._010_statements_sql),
         migration("0011_approvals.sql", PackageResources._011_approvals_sql),
+        migration("0012_summaries.sql", PackageResources._012_summaries_sql),
     ]
 
     /// The migrations the baseline replaced, before the first release: a database built from them

@@ -68,18 +68,19 @@ extension LedgerStore {
             guard let step else { return SealResult(sealed: total, head: nil, ran: false) }
             total += step.sealed
             if !step.more {
-                try summarizeEvents()
+                try summarize()
                 return SealResult(sealed: total, head: step.head, ran: true)
             }
         }
     }
 
-    /// Adds the events of the entries committed since the last run to the per-day event sums the
-    /// reports read (`ledger.summarize_events`, Schema/0007_events_and_posting_rules.sql); the sealer's run ends with it.
+    /// Adds the entries committed since the last run to the summaries every read starts from — the
+    /// month and all-time balances, the event sums by day, month and all time — and moves their
+    /// watermark (`ledger.summarize`, Schema/0012_summaries.sql); the sealer's run ends with it.
     /// Returns how many entries it passed.
     @discardableResult
-    public func summarizeEvents() throws -> Int {
-        try connection.transaction { tx in try tx.scalar(Int.self, "SELECT ledger.summarize_events()") ?? 0 }
+    public func summarize() throws -> Int {
+        try connection.transaction { tx in try tx.scalar(Int.self, "SELECT ledger.summarize()") ?? 0 }
     }
 
     /// The advisory lock that admits one sealer at a time.
@@ -343,8 +344,10 @@ extension LedgerStore {
             return VerifyReport(
                 entries: try tx.scalar(Int.self, "SELECT count(*) FROM ledger.journal_entry") ?? 0,
                 sealsChecked: verifier.checked, linesChecked: verifier.lines, head: head.head?.description, pending: pending,
-                balancesChecked: try tx.scalar(Int.self, "SELECT (SELECT count(*) FROM ledger.balance_month) + (SELECT count(*) FROM ledger.balance_day)") ?? 0,
-                eventSumsChecked: try tx.scalar(Int.self, "SELECT (SELECT count(*) FROM ledger.event_month) + (SELECT count(*) FROM ledger.event_day)") ?? 0,
+                balancesChecked: try tx.scalar(
+                    Int.self, "SELECT (SELECT count(*) FROM ledger.balance_day) + (SELECT count(*) FROM ledger.balance_month) + (SELECT count(*) FROM ledger.balance_total)") ?? 0,
+                eventSumsChecked: try tx.scalar(
+                    Int.self, "SELECT (SELECT count(*) FROM ledger.event_day) + (SELECT count(*) FROM ledger.event_month) + (SELECT count(*) FROM ledger.event_total)") ?? 0,
                 problems: Array(problems.prefix(VerifyReport.problemLimit)), problemCount: count)
         }
     }
@@ -364,39 +367,29 @@ extension LedgerStore {
         return (head, ChainPosition(recordedXID: UInt64(try row.decode(Int64.self, at: 3)), entryID: head.entryID))
     }
 
-    /// Stored event sums (Schema/0007_events_and_posting_rules.sql) that differ from the sums of their events: per closed
-    /// month (every month whose latest period event is a close, and no other), then per day (the
-    /// entries up to the summary's watermark). The first few, and how many.
+    /// Stored event sums that differ from the sums of their events: per day, per month and all
+    /// time, each over the entries up to the summaries' watermark (Schema/0012_summaries.sql). The
+    /// first few, and how many.
     private static func eventSumMismatches(_ db: Connection) throws -> (first: [VerifyProblem], count: Int) {
-        let closed: SQL = """
-            SELECT month FROM (SELECT DISTINCT ON (month) month, action FROM ledger.period_event ORDER BY month, period_event_id DESC) c
-             WHERE action = 'close'
-            """
-        let monthly: SQL = """
-            SELECT s.facility_id, s.event_type, c.month AS period, s.amount_minor, s.principal_credit_minor
-              FROM (\(closed)) c, LATERAL ledger.event_sums(c.month) s
-            """
-        let daily: SQL = """
-            SELECT x.facility_id, x.event_type, x.effective_date AS period, coalesce(sum(x.amount_minor), 0)::bigint AS amount_minor,
-                   coalesce(sum(x.principal_credit_minor), 0)::bigint AS principal_credit_minor
-              FROM ledger.event_summary_position w, ledger.event_effect x
-             WHERE (x.recorded_xid, x.entry_id) <= (w.recorded_xid, w.entry_id)
-             GROUP BY 1, 2, 3
-            """
         var problems: [VerifyProblem] = []
         var count = 0
-        for (recomputed, table, format) in [(monthly, "event_month", "YYYY-MM"), (daily, "event_day", "YYYY-MM-DD")] {
-            let period = table == "event_month" ? "month" : "day"
+        for summary in SummaryTable.events {
             let rows = try db.query(
                 """
-                SELECT r.facility_id, r.event_type, to_char(coalesce(r.period, b.\(unsafeSQL: period)), \(format)), coalesce(f.currency, 'USD'),
-                       b.amount_minor, b.principal_credit_minor, r.amount_minor, r.principal_credit_minor, count(*) OVER (),
-                       b.facility_id, b.event_type
-                  FROM (\(recomputed)) r
-                  FULL JOIN ledger.\(unsafeSQL: table) b ON b.facility_id = r.facility_id AND b.event_type = r.event_type AND b.\(unsafeSQL: period) = r.period
-                  LEFT JOIN ledger.facility f ON f.facility_id = coalesce(r.facility_id, b.facility_id)
+                WITH recomputed AS (
+                    SELECT x.facility_id, x.event_type \(summary.period(of: "x.effective_date")),
+                           coalesce(sum(x.amount_minor), 0)::bigint AS amount_minor, coalesce(sum(x.principal_credit_minor), 0)::bigint AS principal_credit_minor
+                      FROM ledger.summary_position w, ledger.event_effect x
+                     WHERE (x.recorded_xid, x.entry_id) <= (w.recorded_xid, w.entry_id)
+                     GROUP BY 1, 2 \(unsafeSQL: summary.column == nil ? "" : ", 3")
+                )
+                SELECT facility_id, event_type, \(summary.label), coalesce(f.currency, 'USD'),
+                       b.amount_minor, b.principal_credit_minor, r.amount_minor, r.principal_credit_minor, count(*) OVER ()
+                  FROM recomputed r
+                  FULL JOIN ledger.\(unsafeSQL: summary.table) b USING (facility_id, event_type \(summary.using))
+                  LEFT JOIN ledger.facility f USING (facility_id)
                  WHERE b.amount_minor IS DISTINCT FROM r.amount_minor OR b.principal_credit_minor IS DISTINCT FROM r.principal_credit_minor
-                 ORDER BY 3, coalesce(r.facility_id, b.facility_id), coalesce(r.event_type, b.event_type)
+                 ORDER BY 3, 1, 2
                  LIMIT \(VerifyReport.problemLimit)
                 """)
             problems += try eventSumProblems(rows)
@@ -413,39 +406,33 @@ extension LedgerStore {
                 guard let a = try row.decode(Int64?.self, at: amount), let p = try row.decode(Int64?.self, at: principal) else { return "nothing" }
                 return "amount \(Money(minorUnits: a, currency: currency).formatted), 135000 credits \(Money(minorUnits: p, currency: currency).formatted)"
             }
-            let facility = try row.decode(String?.self, at: 0) ?? row.decode(String.self, at: 9)
-            let type = try row.decode(String?.self, at: 1) ?? row.decode(String.self, at: 10)
-            let key = "facility \(facility) \(type) \(try row.decode(String.self, at: 2))"
+            let key = "facility \(try row.decode(String.self, at: 0)) \(try row.decode(String.self, at: 1)) \(try row.decode(String.self, at: 2))"
             problems.append(.eventSumMismatch(key: key, stored: try pair(4, 5), recomputed: try pair(6, 7)))
         }
         return problems
     }
 
-    /// Stored balances (per month, then per day) that differ from the sum of their lines: the
-    /// first few, and how many.
+    /// Stored balances that differ from the sum of their lines: per day (every entry), per month
+    /// and all time (the entries up to the summaries' watermark). The first few, and how many.
     private static func balanceMismatches(_ db: Connection) throws -> (first: [VerifyProblem], count: Int) {
         var problems: [VerifyProblem] = []
         var count = 0
-        // Month rows exist for months ever closed (Schema/0004_balances.sql), day rows for every day.
-        let closedMonth: SQL = "EXISTS (SELECT 1 FROM ledger.period_event p WHERE p.month = date_trunc('month', e.effective_date)::date AND p.action = 'close')"
-        for (table, period, label, which) in [
-            ("balance_month", "month", "date_trunc('month', e.effective_date)::date", closedMonth), ("balance_day", "day", "e.effective_date", "true"),
-        ] {
+        for summary in SummaryTable.balances {
             let rows = try db.query(
                 """
                 WITH recomputed AS (
-                    SELECT l.account, l.fund, coalesce(l.facility_id, '') AS facility_id, l.currency, \(unsafeSQL: label) AS \(unsafeSQL: period),
+                    SELECT l.account, l.fund, coalesce(l.facility_id, '') AS facility_id, l.currency \(summary.period(of: "e.effective_date")),
                            coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0)::bigint AS debit_minor,
                            coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)::bigint AS credit_minor
-                      FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
-                     WHERE \(which)
-                     GROUP BY 1, 2, 3, 4, 5
+                      FROM ledger.summary_position w, ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
+                     WHERE \(unsafeSQL: summary.wholeJournal ? "true" : "(e.recorded_xid, e.entry_id) <= (w.recorded_xid, w.entry_id)")
+                     GROUP BY 1, 2, 3, 4 \(unsafeSQL: summary.column == nil ? "" : ", 5")
                 )
-                SELECT account, fund, facility_id, currency, to_char(\(unsafeSQL: period), \(period == "month" ? "YYYY-MM" : "YYYY-MM-DD")),
+                SELECT account, fund, facility_id, currency, \(summary.label),
                        b.debit_minor, b.credit_minor, r.debit_minor, r.credit_minor, count(*) OVER ()
-                  FROM recomputed r FULL JOIN ledger.\(unsafeSQL: table) b USING (account, fund, facility_id, currency, \(unsafeSQL: period))
+                  FROM recomputed r FULL JOIN ledger.\(unsafeSQL: summary.table) b USING (account, fund, facility_id, currency \(summary.using))
                  WHERE b.debit_minor IS DISTINCT FROM r.debit_minor OR b.credit_minor IS DISTINCT FROM r.credit_minor
-                 ORDER BY account, fund, facility_id, currency, \(unsafeSQL: period)
+                 ORDER BY account, fund, facility_id, currency, 5
                  LIMIT \(VerifyReport.problemLimit)
                 """)
             for row in rows {
@@ -463,4 +450,36 @@ extension LedgerStore {
         }
         return (Array(problems.prefix(VerifyReport.problemLimit)), count)
     }
+}
+
+/// A stored summary `verify` recomputes: its table, the period its rows are kept by (nil: all
+/// time), and whether it covers every entry or those up to the watermark.
+private struct SummaryTable {
+    var table: String
+    var column: String?
+    var wholeJournal = false
+
+    static let balances = [
+        SummaryTable(table: "balance_month", column: "month"), SummaryTable(table: "balance_day", column: "day", wholeJournal: true),
+        SummaryTable(table: "balance_total", column: nil),
+    ]
+    static let events = [SummaryTable(table: "event_month", column: "month"), SummaryTable(table: "event_day", column: "day"), SummaryTable(table: "event_total", column: nil)]
+
+    /// The recomputed period column, from an effective date.
+    func period(of date: String) -> SQL {
+        switch column {
+        case "day": ", \(unsafeSQL: date) AS day"
+        case "month": ", date_trunc('month', \(unsafeSQL: date))::date AS month"
+        default: ""
+        }
+    }
+    /// The period in a problem's key.
+    var label: SQL {
+        switch column {
+        case "day": "to_char(day, 'YYYY-MM-DD')"
+        case "month": "to_char(month, 'YYYY-MM')"
+        default: "'all time'"
+        }
+    }
+    var using: SQL { column.map { ", \(unsafeSQL: $0)" } ?? "" }
 }

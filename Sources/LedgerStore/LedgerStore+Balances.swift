@@ -7,9 +7,7 @@ extension LedgerStore {
     /// dated on or before `asOf` and recorded at or before `knownAt`. Only non-zero balances,
     /// optionally only for one fund, one account and one facility.
     ///
-    /// Cost follows accounts, facilities and days, not history: whole closed months come from
-    /// `balance_month`, the days of a partial month and of months never closed from
-    /// `balance_day`; only entries recorded after `knownAt` are read line by line.
+    /// Cost follows accounts and facilities, not the journal nor the month's activity (`balanceRows`).
     public func balances(
         asOf: CivilDate, knownAt: Instant? = nil, fund: String? = nil, account: String? = nil, facility: String? = nil
     ) throws -> [AccountBalance] {
@@ -29,16 +27,62 @@ extension LedgerStore {
     }
 
     /// Rows of (account, fund, currency, facility or '' unless `byFacility`, balance), non-zero
-    /// only, read through `db` (an event context reads them inside its own transaction).
+    /// only, read through `db` (an event context reads them inside its own transaction), in one
+    /// statement: its summaries and the entries past their watermark agree (Schema/0012_summaries.sql).
+    ///
+    /// As of `.latest`: the all-time totals and the entries past the watermark. As of a date: the
+    /// totals, less the months after the date's (`SummarizedRead`), and of the date's own month
+    /// the days up to the date or, from its middle on, less the days after it. So the cost follows
+    /// the keys (accounts × funds × facilities) and the months after the date, never the lines:
+    /// a busy month open or closed costs the same.
     static func balanceRows(
         _ db: Connection, asOf: CivilDate, knownAt: Instant? = nil, fund: String? = nil, account: String? = nil, facility: String? = nil,
         byFacility: Bool, accounts: [String]? = nil
     ) throws -> Rows {
-        let accountList = accounts?.joined(separator: ",")
+        // The keys asked for, written into the statement only when asked: a filter that may be
+        // null keeps the planner from the keys' indexes and costs a branch it never takes.
+        func keys(_ alias: String, lines: Bool = false) -> SQL {
+            var filter: SQL = ""
+            if let fund { filter = filter + " AND \(unsafeSQL: alias).fund = \(fund)" }
+            if let account { filter = filter + " AND \(unsafeSQL: alias).account = \(account)" }
+            if let facility { filter = filter + " AND \(unsafeSQL: alias).facility_id = \(facility)" }
+            if byFacility { filter = filter + (lines ? " AND \(unsafeSQL: alias).facility_id IS NOT NULL" : " AND \(unsafeSQL: alias).facility_id <> ''") }
+            if let accounts { filter = filter + " AND \(unsafeSQL: alias).account = ANY (\(ArrayLiteral(accounts).literal)::text[])" }
+            return filter
+        }
+        let read = SummarizedRead(asOf)
+        var summaries: SQL = """
+            SELECT b.account, b.fund, b.currency, b.facility_id, b.debit_minor - b.credit_minor AS net
+              FROM ledger.balance_total b WHERE true \(keys("b"))
+            """
+        if let months = read.monthsFrom {
+            summaries = summaries + """
+
+                UNION ALL
+                SELECT b.account, b.fund, b.currency, b.facility_id, b.credit_minor - b.debit_minor
+                  FROM ledger.balance_month b WHERE b.month >= \(months)::date \(keys("b"))
+                """
+        }
+        // The date's own month, whose days are kept for every committed entry: added up to the
+        // date, or taken away after it.
+        switch read.days {
+        case .upTo(let from):
+            summaries = summaries + """
+
+                UNION ALL
+                SELECT d.account, d.fund, d.currency, d.facility_id, d.debit_minor - d.credit_minor
+                  FROM ledger.balance_day d WHERE d.day >= \(from)::date AND d.day <= \(asOf)::date \(keys("d"))
+                """
+        case .after(let before):
+            summaries = summaries + """
+
+                UNION ALL
+                SELECT d.account, d.fund, d.currency, d.facility_id, d.credit_minor - d.debit_minor
+                  FROM ledger.balance_day d WHERE d.day > \(asOf)::date AND d.day < \(before)::date \(keys("d"))
+                """
+        case nil: break
+        }
         // As known at a time: take out what was recorded later (only those entries are read).
-        // Left out of the query altogether without `knownAt`: even a branch that finds nothing is
-        // costed by the planner from the journal's size, and at 10M lines that cost switched on
-        // JIT compilation (measured: 23 ms at 1M lines, 60 ms at 10M, 48 ms with JIT off).
         let recordedLater: SQL =
             knownAt == nil
             ? ""
@@ -46,55 +90,68 @@ extension LedgerStore {
                 UNION ALL
                 SELECT l.account, l.fund, l.currency, coalesce(l.facility_id, ''),
                        CASE l.side WHEN 'debit' THEN -l.amount_minor ELSE l.amount_minor END
-                  FROM ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id, p
-                 WHERE e.recorded_at > p.known_at AND e.effective_date <= p.as_of
-                   AND (p.fund IS NULL OR l.fund = p.fund)
-                   AND (p.account IS NULL OR l.account = p.account) AND (p.facility IS NULL OR l.facility_id = p.facility)
-                   AND (NOT p.by_facility OR l.facility_id IS NOT NULL) AND (p.accounts IS NULL OR l.account = ANY (p.accounts))
+                  FROM ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id
+                 WHERE e.recorded_at > \(knownAt)::timestamptz AND e.effective_date <= \(asOf)::date \(keys("l", lines: true))
                 """
         let query: SQL =
             """
-            WITH p AS (
-                SELECT date_trunc('month', \(asOf)::date + 1)::date AS month_start, \(asOf)::date AS as_of,
-                       \(knownAt)::timestamptz AS known_at, \(fund)::text AS fund,
-                       \(account)::text AS account, \(facility)::text AS facility, \(byFacility)::boolean AS by_facility,
-                       string_to_array(\(accountList)::text, ',') AS accounts
-            ),
-            -- Months never closed before the partial month have no month rows: their days are read.
-            -- Materialized: inlined, its list was costed as a subquery per day row, and that cost
-            -- switched on JIT compilation (~28 ms at 1M lines).
-            q AS MATERIALIZED (
-                SELECT p.*, least(p.month_start, o.months[1]) AS first_day, o.months AS open_months
-                  FROM p, LATERAL (SELECT ARRAY(SELECT u.month FROM ledger.unsummarized_month u WHERE u.month < p.month_start ORDER BY 1) AS months) o
-            ),
-            movements AS (
-                SELECT b.account, b.fund, b.currency, b.facility_id, b.debit_minor - b.credit_minor AS net
-                  FROM ledger.balance_month b, p
-                 WHERE b.month < p.month_start AND (p.fund IS NULL OR b.fund = p.fund)
-                   AND (p.account IS NULL OR b.account = p.account) AND (p.facility IS NULL OR b.facility_id = p.facility)
-                   AND (NOT p.by_facility OR b.facility_id <> '') AND (p.accounts IS NULL OR b.account = ANY (p.accounts))
+            WITH movements AS (
+            """
+            + summaries
+            + """
+
                 UNION ALL
-                -- The partial month and months never closed, day by day: with past months closed, at
-                -- most a month of days per key, whatever the history.
-                SELECT d.account, d.fund, d.currency, d.facility_id, d.debit_minor - d.credit_minor
-                  FROM ledger.balance_day d, q p
-                 WHERE d.day >= p.first_day AND d.day <= p.as_of
-                   AND (d.day >= p.month_start OR date_trunc('month', d.day)::date = ANY (p.open_months))
-                   AND (p.fund IS NULL OR d.fund = p.fund)
-                   AND (p.account IS NULL OR d.account = p.account) AND (p.facility IS NULL OR d.facility_id = p.facility)
-                   AND (NOT p.by_facility OR d.facility_id <> '') AND (p.accounts IS NULL OR d.account = ANY (p.accounts))
+                SELECT u.account, u.fund, u.currency, u.facility_id, u.net
+                  FROM ledger.unsummarized_lines(\(read.linesBefore)::date) u WHERE true \(keys("u"))
 
             """
             + recordedLater
             + """
             )
-            SELECT account, fund, currency, CASE WHEN (SELECT by_facility FROM p) THEN facility_id ELSE '' END AS facility, sum(net)::bigint AS balance
+            SELECT account, fund, currency, \(unsafeSQL: byFacility ? "facility_id" : "''") AS facility, sum(net)::bigint AS balance
               FROM movements
              GROUP BY 1, 2, 3, 4
             HAVING sum(net) <> 0
              ORDER BY 4, 1, 2, 3
             """
         return try db.query(query)
+    }
+}
+
+/// How a read as of a date is assembled from the summaries kept up to the watermark (the totals,
+/// the months) and the day rows, so that it reads neither the lines nor a busy month's days
+/// (Schema/0012_summaries.sql). Balances and event sums are read the same way.
+struct SummarizedRead {
+    enum Days {
+        /// Add the days of the date's month up to the date (the first half of its month)...
+        case upTo(from: CivilDate)
+        /// ... or take away the days after the date, before the next month (the second half).
+        case after(before: CivilDate)
+    }
+    /// Take away the months from this one on (nil, with no days: a read as of `.latest`).
+    var monthsFrom: CivilDate?
+    var days: Days?
+
+    init(_ asOf: CivilDate) {
+        guard asOf != .latest else { return }
+        let month = YearMonth(asOf)
+        if asOf.day * 2 <= CivilDate.daysInMonth(year: asOf.year, month: asOf.month) {
+            monthsFrom = month.firstDay
+            days = .upTo(from: month.firstDay)
+        } else {
+            monthsFrom = month.next.firstDay
+            days = .after(before: month.next.firstDay)
+        }
+    }
+
+    /// The lines past the watermark that count with day rows kept for every entry: those dated
+    /// before the days read (nil: all).
+    var linesBefore: CivilDate? {
+        switch days {
+        case .upTo(let from): from
+        case .after(let before): before
+        case nil: nil
+        }
     }
 }
 

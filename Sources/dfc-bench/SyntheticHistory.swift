@@ -1,3 +1,4 @@
+import LedgerStore
 import Postgres
 
 /// Synthetic books written straight into the ledger's tables, for measuring reads at sizes no one
@@ -9,7 +10,8 @@ import Postgres
 /// an hour of every bench run. So the journal's triggers are switched off for the session
 /// (`session_replication_role = replica`, a superuser's right), the rows are written in a few set
 /// statements, and what the triggers would have kept is rebuilt from the lines in the same
-/// transaction: day balances, the closed months' balances and event sums. The result is books the
+/// transaction: the day balances; the other summaries are then kept by the summarizer, as after
+/// any write command. The result is books the
 /// ledger itself would hold — balanced entries, each with its event — on which `verify` holds once
 /// they are sealed (`dfc-bench load-history --seal`).
 enum SyntheticHistory {
@@ -62,17 +64,6 @@ enum SyntheticHistory {
                 """)
             try tx.execute(
                 """
-                INSERT INTO ledger.balance_month AS b (account, fund, facility_id, currency, month, debit_minor, credit_minor)
-                SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, date_trunc('month', e.effective_date)::date,
-                       coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0), coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)
-                  FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
-                 WHERE e.entry_id >= \(firstNew) AND e.effective_date < DATE '2026-11-01'
-                 GROUP BY 1, 2, 3, 4, 5
-                ON CONFLICT (account, fund, facility_id, currency, month) DO UPDATE
-                   SET debit_minor = b.debit_minor + EXCLUDED.debit_minor, credit_minor = b.credit_minor + EXCLUDED.credit_minor
-                """)
-            try tx.execute(
-                """
                 INSERT INTO ledger.balance_day AS b (account, fund, facility_id, currency, day, debit_minor, credit_minor)
                 SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, e.effective_date,
                        coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0), coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)
@@ -84,19 +75,10 @@ enum SyntheticHistory {
                 """)
         }
         try db.execute(
-            unsafeSQL: "RESET session_replication_role; ANALYZE ledger.journal_entry; ANALYZE ledger.journal_line; ANALYZE ledger.event; ANALYZE ledger.balance_month; ANALYZE ledger.balance_day")
-        // The closed months' event sums, as their close writes them (the triggers were off), and
-        // the per-day ones, as the sealer's run keeps them after every write command; after the
-        // ANALYZE, so that they are planned on the new rows' statistics.
-        try db.transaction { tx in
-            try tx.execute("DELETE FROM ledger.event_month WHERE month < DATE '2026-11-01'")
-            try tx.execute(
-                """
-                INSERT INTO ledger.event_month (facility_id, event_type, month, amount_minor, principal_credit_minor)
-                SELECT s.facility_id, s.event_type, m::date, s.amount_minor, s.principal_credit_minor
-                  FROM generate_series(DATE '2024-12-01', DATE '2026-10-01', interval '1 month') m, LATERAL ledger.event_sums(m::date) s
-                """)
-        }
+            unsafeSQL: "RESET session_replication_role; ANALYZE ledger.journal_entry; ANALYZE ledger.journal_line; ANALYZE ledger.event; ANALYZE ledger.balance_day")
+        // The other summaries, as the sealer's run keeps them after every write command; after the
+        // ANALYZE, so that it is planned on the new rows' statistics.
+        try LedgerStore(connection: db).summarize()
     }
 
     /// `items` lockbox receipts on FIN-DL's USD cash (101000 against 251000) in November 2026:
@@ -128,5 +110,6 @@ enum SyntheticHistory {
                 """)
         }
         try db.execute(unsafeSQL: "RESET session_replication_role; ANALYZE ledger.journal_entry; ANALYZE ledger.journal_line; ANALYZE ledger.balance_day")
+        try LedgerStore(connection: db).summarize()
     }
 }

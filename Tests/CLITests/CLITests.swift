@@ -259,8 +259,8 @@ struct CLI {
         try TestDatabase.withFreshDatabase { conninfo in
             _ = try CLI.run(["db", "migrate", "--database", conninfo])
             #expect(try CLI.run(["post", try write(borrowing), "--database", conninfo]).exitCode == 0)
-            // Closed, so that the month's balance rows exist as well as the day's.
-            #expect(try CLI.run(["period", "close", "2026-11", "--database", conninfo]).exitCode == 0)
+            // The command's sealer run summarized the entry: its month and total rows exist as
+            // well as its day's.
             let ok = try CLI.run(["verify", "--database", conninfo, "--format", "json"])
             #expect(ok.exitCode == 0, "\(ok.stdout)\(ok.stderr)")
             let summary = try #require(try JSONSerialization.jsonObject(with: Data(ok.stdout.utf8)) as? [String: Any])
@@ -271,10 +271,11 @@ struct CLI {
             try db.execute(unsafeSQL: "SET session_replication_role = replica; UPDATE ledger.journal_line SET amount_minor = 1 WHERE entry_id = 1 AND line_no = 2")
             let failed = try CLI.run(["verify", "--database", conninfo, "--expect-head", head])
             #expect(failed.exitCode == 65)
-            #expect(failed.stdout.contains("verify: FAILED: 4 problems"))
+            #expect(failed.stdout.contains("verify: FAILED: 5 problems"))
             #expect(failed.stdout.contains("  - entry 1 (adj-001), chain #1: sealed as \(head.dropFirst(2)) but its content now hashes to "))
             #expect(failed.stdout.contains("balance 251000 fund FIN-DL USD 2026-11: stored debit 0.00, credit 2500000.00, but the lines sum to debit 0.00, credit 0.01"))
-            #expect(failed.stderr.contains("the books do not verify: 4 problems"))
+            #expect(failed.stdout.contains("balance 251000 fund FIN-DL USD all time: stored debit 0.00, credit 2500000.00, but the lines sum to debit 0.00, credit 0.01"))
+            #expect(failed.stderr.contains("the books do not verify: 5 problems"))
             #expect(try CLI.run(["verify", "--database", conninfo, "--expect-head", "1:xyz"]).exitCode == 64)
         }
     }
@@ -693,6 +694,64 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
             #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.event WHERE event_id LIKE 'c0-%'") == 6_000)
             #expect(try CLI.run(["import", "events", file, "--database", conninfo]).stdout.hasSuffix("0 events posted, 6000 already posted\n"))
             #expect(try CLI.run(["verify", "--database", conninfo]).exitCode == 0)
+        }
+    }
+
+    @Test func killedBetweenPostingAndSummarizingLeavesNothingWrong() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            try ConcurrencyTests().base(conninfo)
+            let file = try ConcurrencyTests().files(count: 1, events: 300)[0]
+            let db = try TestDatabase.connect(conninfo)
+            let pastTheWatermark: SQL = """
+                SELECT count(*) FROM ledger.journal_entry e, ledger.summary_position w WHERE (e.recorded_xid, e.entry_id) > (w.recorded_xid, w.entry_id)
+                """
+            #expect(try db.scalar(Int64.self, pastTheWatermark) == 0)
+            // The summarizer's watermark held by another transaction: the import commits its
+            // events, seals them, then waits to summarize them; there it is killed.
+            let holder = try TestDatabase.connect(conninfo)
+            try holder.execute("BEGIN")
+            _ = try holder.query("SELECT * FROM ledger.summary_position FOR UPDATE")
+            let process = Process()
+            process.executableURL = CLI.binary
+            process.arguments = ["import", "events", file, "--database", conninfo]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let waiting: SQL = """
+                SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%ledger.summarize()%'
+                """
+            var polls = 0
+            while try db.scalar(Int64.self, waiting) != 1 && polls < 1_200 {
+                usleep(50_000)
+                polls += 1
+            }
+            #expect(polls < 1_200, "the import reached the summarizer")
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal)
+            try holder.execute("ROLLBACK")
+            // Its summarizing transaction ends with its connection.
+            while try db.scalar(Int64.self, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%ledger.summarize()%' AND pid <> pg_backend_pid()") != 0 {
+                usleep(20_000)
+            }
+            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.event WHERE event_id LIKE 'c0-%'") == 300, "the events were committed")
+            #expect(try db.scalar(Int64.self, pastTheWatermark) == 300, "and not summarized")
+
+            // Read past the watermark, the reports are those the next run's summaries give.
+            let reads = [
+                ["report", "trial-balance", "--as-of", "2026-11-30", "--format", "csv"], ["report", "trial-balance", "--as-of", "2026-11-10", "--format", "csv"],
+                ["report", "limits", "--as-of", "2026-11-30"], ["report", "exposure", "--month", "2026-11", "--format", "json"],
+            ]
+            let before = try reads.map { try CLI.run($0 + ["--database", conninfo]) }
+            #expect(before.allSatisfy { $0.exitCode == 0 }, "\(before.map(\.stderr))")
+            #expect(try db.scalar(Int64.self, pastTheWatermark) == 300, "reads summarize nothing")
+            let next = try CLI.run(["verify", "--database", conninfo])
+            #expect(next.exitCode == 0, "\(next.stdout)\(next.stderr)")
+            #expect(try db.scalar(Int64.self, pastTheWatermark) == 0, "the next run summarized them")
+            let after = try reads.map { try CLI.run($0 + ["--database", conninfo]) }
+            #expect(zip(before, after).allSatisfy { $0.stdout == $1.stdout && !$0.stdout.isEmpty })
+            #expect(before[0].stdout.contains("135000"))
         }
     }
 

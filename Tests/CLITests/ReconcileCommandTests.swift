@@ -155,8 +155,8 @@ import Testing
             let db = try TestDatabase.connect(conninfo)
             try db.execute(unsafeSQL: """
                 SET session_replication_role = replica;
-                UPDATE ledger.balance_month SET debit_minor = debit_minor + 500
-                 WHERE ctid = (SELECT ctid FROM ledger.balance_month WHERE account = '920100' AND fund = 'FIN-LG' LIMIT 1);
+                UPDATE ledger.balance_total SET debit_minor = debit_minor + 500
+                 WHERE ctid = (SELECT ctid FROM ledger.balance_total WHERE account = '920100' AND fund = 'FIN-LG' LIMIT 1);
                 RESET session_replication_role
                 """)
             let table = try CLI.run(args + ["--database", conninfo])

@@ -11,9 +11,9 @@ import TestSupport
         try store.post(entry("a", "2026-10-05", "101000 FIN-DL debit 100.00 USD", "251000 FIN-DL credit 100.00 USD"))
         try store.post(entry("b", "2026-11-05", "135000 FIN-DL debit 60.00 USD", "101000 FIN-DL credit 60.00 USD"))
         try store.post(entry("c", "2026-11-06", "101000 FIN-DL debit 10.00 USD", "135000 FIN-DL credit 10.00 USD"))
-        // Closed, so that their month rows exist as well as their day rows (Schema/0004_balances.sql).
-        try store.closePeriod(YearMonth("2026-10")!)
-        try store.closePeriod(YearMonth("2026-11")!)
+        // Summarized, so that their month and total rows exist as well as their day rows
+        // (Schema/0012_summaries.sql).
+        try store.summarize()
     }
 
     /// Runs SQL as a superuser that switches the journal's triggers off, as an attacker with
@@ -37,7 +37,7 @@ import TestSupport
             report = try store.verify(expectedHead: head)
             #expect(report.problems == [])
             #expect(report.entries == 3 && report.sealsChecked == 3 && report.linesChecked == 6 && report.pending == 0)
-            #expect(report.balancesChecked == 10 && report.head == head.description)
+            #expect(report.balancesChecked == 13 && report.head == head.description, "6 day rows, 4 month rows, 3 totals")
         }
     }
 
@@ -144,7 +144,8 @@ import TestSupport
             #expect(report.problems.contains { if case .invalidEntry(2, _) = $0 { true } else { false } }, "unbalanced now")
             #expect(report.problems.contains(.balanceMismatch(key: "135000 fund FIN-DL USD 2026-11", stored: "debit 60.00, credit 10.00", recomputed: "debit 65.00, credit 10.00")))
             #expect(report.problems.contains(.balanceMismatch(key: "135000 fund FIN-DL USD 2026-11-05", stored: "debit 60.00, credit 0.00", recomputed: "debit 65.00, credit 0.00")))
-            #expect(report.problemCount == 4, "the seal, the entry's balance, the month and the day")
+            #expect(report.problems.contains(.balanceMismatch(key: "135000 fund FIN-DL USD all time", stored: "debit 60.00, credit 10.00", recomputed: "debit 65.00, credit 10.00")))
+            #expect(report.problemCount == 5, "the seal, the entry's balance, the month, the day and the total")
         }
     }
 
@@ -156,6 +157,11 @@ import TestSupport
             #expect(report.problems == [.balanceMismatch(key: "101000 fund FIN-DL USD 2026-10", stored: "debit 100.01, credit 0.00", recomputed: "debit 100.00, credit 0.00")])
             try tamper(store, "UPDATE ledger.balance_day SET credit_minor = credit_minor + 5 WHERE account = '251000' AND day = '2026-10-05'")
             #expect(try store.verify().problems.last == .balanceMismatch(key: "251000 fund FIN-DL USD 2026-10-05", stored: "debit 0.00, credit 100.05", recomputed: "debit 0.00, credit 100.00"))
+            try tamper(store, "UPDATE ledger.balance_total SET debit_minor = debit_minor - 1 WHERE account = '135000'")
+            #expect(try store.verify().problems.last == .balanceMismatch(key: "135000 fund FIN-DL USD all time", stored: "debit 59.99, credit 10.00", recomputed: "debit 60.00, credit 10.00"))
+            // A total missing altogether is named too.
+            try tamper(store, "DELETE FROM ledger.balance_total WHERE account = '135000'")
+            #expect(try store.verify().problems.last == .balanceMismatch(key: "135000 fund FIN-DL USD all time", stored: "nothing", recomputed: "debit 60.00, credit 10.00"))
         }
     }
 
