@@ -127,4 +127,35 @@ import Testing
             #expect(try store.verify().problems == [])
         }
     }
+
+    @Test func aRunOverThousandsOfEntriesSumsTheirEventsAsAFewAtATimeDo() throws {
+        // A run passing 2,000 entries or more joins their events whole, a smaller one looks them up
+        // entry by entry (Schema/0012_summaries.sql): both give the same sums.
+        let events = [ev("o", "2026-10-01", "LOAN", .obligate, 90_000_000)]
+            + (0..<2_400).map { ev("d\($0)", "2026-10-\(String(format: "%02d", 2 + $0 % 27))", "LOAN", .disburse, 100 + Int64($0 % 7)) }
+            + (0..<300).map { ev("r\($0)", "2026-10-30", "LOAN", .repay, 50) }
+        var sums: [[String]] = []
+        for batch in [nil, 150] {
+            try withFundedLedger { store in
+                try store.record(events.map { ("", $0) }, file: "many")
+                if let batch {
+                    func run() throws -> Int { try store.connection.transaction { tx in try tx.scalar(Int.self, "SELECT ledger.summarize(\(batch))") ?? 0 } }
+                    while try run() > 0 {}
+                } else {
+                    #expect(try store.summarize() >= events.count)
+                }
+                let db = store.connection
+                #expect(try db.scalar(Int64.self, "SELECT amount_minor FROM ledger.event_total WHERE facility_id = 'LOAN' AND event_type = 'disburse'") == (0..<2_400).reduce(0) { $0 + 100 + Int64($1 % 7) })
+                var figures: [String] = []
+                for date in ["2026-10-01", "2026-10-14", "2026-10-16", "2026-10-29", "2026-10-31"].map(D) {
+                    let read = ExposureBooksTests.fromTheBooks(try store.exposureBooks(on: [date], knownAt: nil), date)
+                    #expect(read == (try ExposureBooksTests.fromTheEvents(db, asOf: date, knownAt: nil)), "\(date), runs of \(batch.map(String.init) ?? "all")")
+                    figures += read
+                }
+                #expect(try store.verify().problems == [])
+                sums.append(figures)
+            }
+        }
+        #expect(sums.count == 2 && sums[0] == sums[1])
+    }
 }
