@@ -40,7 +40,9 @@ DROP FUNCTION ledger.summarize_month_events();
 DROP FUNCTION ledger.summarize_events(integer);
 DROP FUNCTION ledger.event_sums(date);
 
--- The posting path keeps day rows only.
+-- The posting path keeps day rows only; a batch's wait in balance_pending by key and day (empty
+-- outside a transaction: its rows never outlive one).
+ALTER TABLE ledger.balance_pending DROP COLUMN entry_id, ADD COLUMN day date NOT NULL;
 CREATE OR REPLACE FUNCTION ledger.accept_lines() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ledger SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
@@ -64,6 +66,9 @@ DECLARE
     distinct_keys boolean := true;
     entry_day date;
     month_action text;
+    -- Each entry's date, for the balances of a statement that goes through balance_pending.
+    entry_ids bigint[];
+    entry_days date[];
 BEGIN
     FOR line IN SELECT l.entry_id, l.line_no, l.account, l.fund, coalesce(l.facility_id, '') AS facility_id, l.currency,
                        CASE l.side WHEN 'debit' THEN l.amount_minor ELSE -l.amount_minor END AS signed, a.account_set
@@ -106,6 +111,8 @@ BEGIN
     IF checked THEN
         lock_months := ARRAY[date_trunc('month', entry_day)::date];
         reversing := false;
+        entry_ids := ARRAY[first.entry_id];
+        entry_days := ARRAY[entry_day];
     END IF;
 
     IF NOT checked THEN
@@ -128,7 +135,8 @@ BEGIN
                p.entry_id, p.event_key, p.line_count, p.n, p.reverses, p.effective_date, p.problem,
                b.b_entry, b.b_set, b.b_fund, b.b_currency, b.difference,
                (SELECT array_agg(DISTINCT date_trunc('month', x.effective_date)::date ORDER BY date_trunc('month', x.effective_date)::date) FROM entries x) AS months,  -- in lock order
-               (SELECT bool_or(x.reverses IS NOT NULL) FROM entries x) AS reversing
+               (SELECT bool_or(x.reverses IS NOT NULL) FROM entries x) AS reversing,
+               (SELECT array_agg(x.entry_id) FROM entries x) AS entry_ids, (SELECT array_agg(x.effective_date) FROM entries x) AS entry_days
           INTO s
           FROM (SELECT) one
           LEFT JOIN LATERAL (SELECT l.entry_id AS ref_entry, l.line_no AS ref_line, l.account AS ref_account, l.fund AS ref_fund, l.account_set
@@ -173,6 +181,8 @@ BEGIN
         END IF;
         lock_months := s.months;
         reversing := s.reversing;
+        entry_ids := s.entry_ids;
+        entry_days := s.entry_days;
     END IF;
 
     -- An entry can never slip into a month that is being closed: each month's lock (shared, in
@@ -222,7 +232,8 @@ BEGIN
     END IF;
 
     -- The balances: a checked entry's day rows, line by line (its keys are distinct, in key order);
-    -- any other statement's through balance_pending, folded at commit or before a read (0004).
+    -- any other statement's through balance_pending, summed per key and day (a batch of 5,000
+    -- events leaves a row per key it touches, not one per line), folded at commit or before a read.
     IF checked AND distinct_keys THEN
         INSERT INTO ledger.balance_day AS b (account, fund, facility_id, currency, day, debit_minor, credit_minor)
         SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, entry_day,
@@ -233,10 +244,11 @@ BEGIN
            SET debit_minor = b.debit_minor + EXCLUDED.debit_minor,
                credit_minor = b.credit_minor + EXCLUDED.credit_minor;
     ELSE
-        INSERT INTO ledger.balance_pending (account, fund, facility_id, currency, entry_id, debit_minor, credit_minor)
-        SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, l.entry_id,
-               CASE l.side WHEN 'debit' THEN l.amount_minor ELSE 0 END, CASE l.side WHEN 'credit' THEN l.amount_minor ELSE 0 END
-          FROM new_lines l;
+        INSERT INTO ledger.balance_pending (account, fund, facility_id, currency, day, debit_minor, credit_minor)
+        SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, d.day,
+               coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0), coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)
+          FROM new_lines l JOIN unnest(entry_ids, entry_days) AS d(entry_id, day) ON d.entry_id = l.entry_id
+         GROUP BY 1, 2, 3, 4, 5;
         INSERT INTO ledger.balance_fold DEFAULT VALUES ON CONFLICT DO NOTHING;
     END IF;
     RETURN NULL;
@@ -250,8 +262,8 @@ BEGIN
         DELETE FROM ledger.balance_pending RETURNING *
     )
     INSERT INTO ledger.balance_day AS b (account, fund, facility_id, currency, day, debit_minor, credit_minor)
-    SELECT p.account, p.fund, p.facility_id, p.currency, e.effective_date, sum(p.debit_minor), sum(p.credit_minor)
-      FROM pending p JOIN ledger.journal_entry e ON e.entry_id = p.entry_id
+    SELECT p.account, p.fund, p.facility_id, p.currency, p.day, sum(p.debit_minor), sum(p.credit_minor)
+      FROM pending p
      GROUP BY 1, 2, 3, 4, 5
      ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (account, fund, facility_id, currency, day) DO UPDATE
