@@ -58,6 +58,17 @@ extension LedgerStore {
     }
 }
 
+extension DatabaseOptions {
+    /// After a large write, on a connection of its own: the summaries brought up to date (the
+    /// sealer's run would do it after sealing). A failure is only reported: reads stay exact, and
+    /// the next run summarizes.
+    func summarizeAfterWrite() {
+        do { try store().summarize() } catch {
+            FileHandle.standardError.write(Data("dfc-ledger: warning: written, but not summarized yet (the next write or verify does it): \(error)\n".utf8))
+        }
+    }
+}
+
 extension ExportFormat: ExpressibleByArgument {}
 
 struct Export: ParsableCommand {

@@ -54,6 +54,9 @@ extension Import {
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: TableFormatOption
 
+        /// From how many events a file is summarized apart from its sealing.
+        static let summarizeApart = 10_000
+
         func run() throws {
             let bytes = try readInputFile(file, limit: 1 << 30)
             let store = try database.store()
@@ -68,7 +71,15 @@ extension Import {
                     FileHandle.standardError.write(Data("import events: \(done) of \(total)\n".utf8))
                 }
             }
+            // A large file's summarizing runs on a connection of its own while this one seals: the
+            // two are independent, and on two cores the import then waits for the longer of them,
+            // not their sum (300,000 events: sealing ~4 s, summarizing ~3.4 s).
+            let summarizing = DispatchGroup()
+            if results.count >= Self.summarizeApart {
+                DispatchQueue.global().async(group: summarizing) { [database] in database.summarizeAfterWrite() }
+            }
             store.sealAfterWrite()
+            summarizing.wait()
             switch output.format {
             case .json, .csv: try WrittenEntries(results).print(format: output.format)
             case .table, .html:

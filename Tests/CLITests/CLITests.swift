@@ -755,6 +755,20 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
         }
     }
 
+    @Test func aLargeFileIsSummarizedBesideItsSealing() throws {
+        try TestDatabase.withFreshDatabase { conninfo in
+            try ConcurrencyTests().base(conninfo)
+            let file = try ConcurrencyTests().files(count: 1, events: 10_000)[0]
+            let r = try CLI.run(["import", "events", file, "--database", conninfo])
+            #expect(r.exitCode == 0 && !r.stderr.contains("warning"), "\(r.stderr)")
+            let db = try TestDatabase.connect(conninfo)
+            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry e, ledger.summary_position w WHERE (e.recorded_xid, e.entry_id) > (w.recorded_xid, w.entry_id)") == 0)
+            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.journal_entry e WHERE NOT EXISTS (SELECT FROM ledger.entry_seal s WHERE s.entry_id = e.entry_id)") == 0)
+            let verify = try CLI.run(["verify", "--no-seal", "--database", conninfo])
+            #expect(verify.exitCode == 0, "\(verify.stdout)")
+        }
+    }
+
     @Test func theServerSideGoneDuringAnImportIsAClearErrorAndARetrySucceeds() throws {
         try TestDatabase.withFreshDatabase { conninfo in
             try ConcurrencyTests().base(conninfo)

@@ -13,9 +13,9 @@ public enum VerifyProblem: Hashable, Sendable, CustomStringConvertible {
     case unsealed(entryID: Int64, eventKey: String)
     /// An entry breaks a journal rule (balance, line count) that the database should have refused.
     case invalidEntry(entryID: Int64, reason: String)
-    /// A stored month balance differs from the sum of the lines.
+    /// A stored balance (per day, month or all time) differs from the sum of the lines.
     case balanceMismatch(key: String, stored: String, recomputed: String)
-    /// A closed month's stored event sums differ from the sums of its events.
+    /// Stored event sums (per day, month or all time) differ from the sums of their events.
     case eventSumMismatch(key: String, stored: String, recomputed: String)
     /// The chain no longer holds a head that was recorded outside the database.
     case headMismatch(expected: String, found: String)
@@ -116,9 +116,9 @@ public struct VerifyReport: Hashable, Sendable {
     public var head: String?
     /// Committed entries after the head, not sealed yet (they were committed after the sealer ran).
     public var pending: Int
-    /// Stored balances (per day, and per closed month) recomputed from the lines.
+    /// Stored balances (per day, month and all time) recomputed from the lines.
     public var balancesChecked: Int
-    /// Stored event sums (per facility, event type and closed month) recomputed from the events.
+    /// Stored event sums (per facility and event type, by day, month and all time) recomputed from the events.
     public var eventSumsChecked: Int
     /// Everything found wrong, in the order checked (at most `problemLimit` of them are listed).
     public var problems: [VerifyProblem]

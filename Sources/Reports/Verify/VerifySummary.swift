@@ -34,8 +34,8 @@ public struct VerifySummary: Encodable, Sendable, Equatable {
         var out = """
             Journal:   \(entries) entries, \(linesChecked) lines in sealed entries
             Chain:     \(sealsChecked) seals recomputed\(head.map { "; head \($0)" } ?? "; nothing sealed yet")
-            Balances:  \(balancesChecked) stored balances (per day, and per closed month) recomputed from the lines
-            Events:    \(eventSumsChecked) stored event sums (per closed month, and per day) recomputed from the events
+            Balances:  \(balancesChecked) stored balances (per day, month and all time) recomputed from the lines
+            Events:    \(eventSumsChecked) stored event sums (per day, month and all time) recomputed from the events
             Pending:   \(pending) entries committed after the sealer ran (sealed by the next run)
 
             """
