@@ -51,36 +51,8 @@ extension LedgerStore {
             return filter
         }
         let read = SummarizedRead(asOf)
-        var summaries: SQL = """
-            SELECT b.account, b.fund, b.currency, b.facility_id, b.debit_minor - b.credit_minor AS net
-              FROM ledger.balance_total b WHERE true \(keys("b"))
-            """
-        if let months = read.monthsFrom {
-            summaries = summaries + """
-
-                UNION ALL
-                SELECT b.account, b.fund, b.currency, b.facility_id, b.credit_minor - b.debit_minor
-                  FROM ledger.balance_month b WHERE b.month >= \(months)::date \(keys("b"))
-                """
-        }
-        // The date's own month, whose days are kept for every committed entry: added up to the
-        // date, or taken away after it.
-        switch read.days {
-        case .upTo(let from):
-            summaries = summaries + """
-
-                UNION ALL
-                SELECT d.account, d.fund, d.currency, d.facility_id, d.debit_minor - d.credit_minor
-                  FROM ledger.balance_day d WHERE d.day >= \(from)::date AND d.day <= \(asOf)::date \(keys("d"))
-                """
-        case .after(let before):
-            summaries = summaries + """
-
-                UNION ALL
-                SELECT d.account, d.fund, d.currency, d.facility_id, d.credit_minor - d.debit_minor
-                  FROM ledger.balance_day d WHERE d.day > \(asOf)::date AND d.day < \(before)::date \(keys("d"))
-                """
-        case nil: break
+        let summaries = read.rows(of: "balance", keys: { keys($0) }) { t, sign in
+            "\(unsafeSQL: t).account, \(unsafeSQL: t).fund, \(unsafeSQL: t).currency, \(unsafeSQL: t).facility_id, \(unsafeSQL: sign)(\(unsafeSQL: t).debit_minor - \(unsafeSQL: t).credit_minor) AS net"
         }
         // As known at a time: take out what was recorded later (only those entries are read).
         let recordedLater: SQL =
@@ -128,11 +100,13 @@ struct SummarizedRead {
         /// ... or take away the days after the date, before the next month (the second half).
         case after(before: CivilDate)
     }
+    var asOf: CivilDate
     /// Take away the months from this one on (nil, with no days: a read as of `.latest`).
     var monthsFrom: CivilDate?
     var days: Days?
 
     init(_ asOf: CivilDate) {
+        self.asOf = asOf
         guard asOf != .latest else { return }
         let month = YearMonth(asOf)
         if asOf.day * 2 <= CivilDate.daysInMonth(year: asOf.year, month: asOf.month) {
@@ -142,6 +116,25 @@ struct SummarizedRead {
             monthsFrom = month.next.firstDay
             days = .after(before: month.next.firstDay)
         }
+    }
+
+    /// The summary rows the read takes, as one UNION ALL: `<kind>_total`, less `<kind>_month`
+    /// from `monthsFrom` on, and of the date's own month the days of `<kind>_day` up to the date
+    /// or, less, after it. `columns(alias, sign)` selects a row's key and its values, each value
+    /// with `sign` ("" or "-") before it; `keys(alias)` narrows to the keys asked for.
+    func rows(of kind: String, keys: (String) -> SQL, columns: (_ alias: String, _ sign: String) -> SQL) -> SQL {
+        var rows: SQL = "SELECT \(columns("t", "")) FROM ledger.\(unsafeSQL: kind)_total t WHERE true \(keys("t"))"
+        if let monthsFrom {
+            rows += "\nUNION ALL\nSELECT \(columns("m", "-")) FROM ledger.\(unsafeSQL: kind)_month m WHERE m.month >= \(monthsFrom)::date \(keys("m"))"
+        }
+        switch days {
+        case .upTo(let from):
+            rows += "\nUNION ALL\nSELECT \(columns("d", "")) FROM ledger.\(unsafeSQL: kind)_day d WHERE d.day >= \(from)::date AND d.day <= \(asOf)::date \(keys("d"))"
+        case .after(let before):
+            rows += "\nUNION ALL\nSELECT \(columns("d", "-")) FROM ledger.\(unsafeSQL: kind)_day d WHERE d.day > \(asOf)::date AND d.day < \(before)::date \(keys("d"))"
+        case nil: break
+        }
+        return rows
     }
 
     /// The lines past the watermark that count with day rows kept for every entry: those dated

@@ -35,35 +35,8 @@ extension LedgerStore {
         // Written into the statement only when asked: a filter that may be null keeps the planner
         // from the facility's index and costs a branch it never takes.
         func onFacility(_ alias: String) -> SQL { facility.map { "AND \(unsafeSQL: alias).facility_id = \($0)" } ?? "" }
-        let read = SummarizedRead(asOf)
-        var sums: SQL = """
-            SELECT s.facility_id, s.event_type, s.amount_minor AS amount, s.principal_credit_minor AS principal
-              FROM ledger.event_total s WHERE true \(onFacility("s"))
-            """
-        if let months = read.monthsFrom {
-            sums = sums + """
-
-                UNION ALL
-                SELECT s.facility_id, s.event_type, -s.amount_minor, -s.principal_credit_minor
-                  FROM ledger.event_month s WHERE s.month >= \(months)::date \(onFacility("s"))
-                """
-        }
-        switch read.days {
-        case .upTo(let from):
-            sums = sums + """
-
-                UNION ALL
-                SELECT d.facility_id, d.event_type, d.amount_minor, d.principal_credit_minor
-                  FROM ledger.event_day d WHERE d.day >= \(from)::date AND d.day <= \(asOf)::date \(onFacility("d"))
-                """
-        case .after(let before):
-            sums = sums + """
-
-                UNION ALL
-                SELECT d.facility_id, d.event_type, -d.amount_minor, -d.principal_credit_minor
-                  FROM ledger.event_day d WHERE d.day > \(asOf)::date AND d.day < \(before)::date \(onFacility("d"))
-                """
-        case nil: break
+        let sums = SummarizedRead(asOf).rows(of: "event", keys: onFacility) { t, sign in
+            "\(unsafeSQL: t).facility_id, \(unsafeSQL: t).event_type, \(unsafeSQL: sign)\(unsafeSQL: t).amount_minor AS amount, \(unsafeSQL: sign)\(unsafeSQL: t).principal_credit_minor AS principal"
         }
         // The day sums, like the others, stop at the watermark: the events past it dated by then.
         let eventsBefore = asOf == .latest ? nil : asOf.adding(days: 1)
