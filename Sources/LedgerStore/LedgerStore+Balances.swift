@@ -51,9 +51,7 @@ extension LedgerStore {
             return filter
         }
         let read = SummarizedRead(asOf)
-        let summaries = read.rows(of: "balance", keys: { keys($0) }) { t, sign in
-            "\(unsafeSQL: t).account, \(unsafeSQL: t).fund, \(unsafeSQL: t).currency, \(unsafeSQL: t).facility_id, \(unsafeSQL: sign)(\(unsafeSQL: t).debit_minor - \(unsafeSQL: t).credit_minor) AS net"
-        }
+        let summaries = read.rows(of: "balance", key: "account, fund, currency, facility_id", values: ["net": "debit_minor - credit_minor"], keys: { keys($0) })
         // As known at a time: take out what was recorded later (only those entries are read).
         let recordedLater: SQL =
             knownAt == nil
@@ -120,18 +118,22 @@ struct SummarizedRead {
 
     /// The summary rows the read takes, as one UNION ALL: `<kind>_total`, less `<kind>_month`
     /// from `monthsFrom` on, and of the date's own month the days of `<kind>_day` up to the date
-    /// or, less, after it. `columns(alias, sign)` selects a row's key and its values, each value
-    /// with `sign` ("" or "-") before it; `keys(alias)` narrows to the keys asked for.
-    func rows(of kind: String, keys: (String) -> SQL, columns: (_ alias: String, _ sign: String) -> SQL) -> SQL {
-        var rows: SQL = "SELECT \(columns("t", "")) FROM ledger.\(unsafeSQL: kind)_total t WHERE true \(keys("t"))"
+    /// or, less, after it. Each row is its `key` columns and its `values` (name: expression over
+    /// one row), negated where taken away; `keys(alias)` narrows to the keys asked for.
+    func rows(of kind: String, key: String, values: KeyValuePairs<String, String>, keys: (String) -> SQL) -> SQL {
+        func select(_ alias: String, _ table: String, negated: Bool) -> SQL {
+            let columns = values.map { "\(negated ? "-" : "")(\($0.value)) AS \($0.key)" }.joined(separator: ", ")
+            return "SELECT \(unsafeSQL: key), \(unsafeSQL: columns) FROM ledger.\(unsafeSQL: kind)_\(unsafeSQL: table) \(unsafeSQL: alias) WHERE true \(keys(alias))"
+        }
+        var rows = select("t", "total", negated: false)
         if let monthsFrom {
-            rows += "\nUNION ALL\nSELECT \(columns("m", "-")) FROM ledger.\(unsafeSQL: kind)_month m WHERE m.month >= \(monthsFrom)::date \(keys("m"))"
+            rows += "\nUNION ALL\n" + select("m", "month", negated: true) + " AND m.month >= \(monthsFrom)::date"
         }
         switch days {
         case .upTo(let from):
-            rows += "\nUNION ALL\nSELECT \(columns("d", "")) FROM ledger.\(unsafeSQL: kind)_day d WHERE d.day >= \(from)::date AND d.day <= \(asOf)::date \(keys("d"))"
+            rows += "\nUNION ALL\n" + select("d", "day", negated: false) + " AND d.day >= \(from)::date AND d.day <= \(asOf)::date"
         case .after(let before):
-            rows += "\nUNION ALL\nSELECT \(columns("d", "-")) FROM ledger.\(unsafeSQL: kind)_day d WHERE d.day > \(asOf)::date AND d.day < \(before)::date \(keys("d"))"
+            rows += "\nUNION ALL\n" + select("d", "day", negated: true) + " AND d.day > \(asOf)::date AND d.day < \(before)::date"
         case nil: break
         }
         return rows

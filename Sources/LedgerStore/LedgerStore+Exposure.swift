@@ -35,9 +35,8 @@ extension LedgerStore {
         // Written into the statement only when asked: a filter that may be null keeps the planner
         // from the facility's index and costs a branch it never takes.
         func onFacility(_ alias: String) -> SQL { facility.map { "AND \(unsafeSQL: alias).facility_id = \($0)" } ?? "" }
-        let sums = SummarizedRead(asOf).rows(of: "event", keys: onFacility) { t, sign in
-            "\(unsafeSQL: t).facility_id, \(unsafeSQL: t).event_type, \(unsafeSQL: sign)\(unsafeSQL: t).amount_minor AS amount, \(unsafeSQL: sign)\(unsafeSQL: t).principal_credit_minor AS principal"
-        }
+        let sums = SummarizedRead(asOf).rows(
+            of: "event", key: "facility_id, event_type", values: ["amount": "amount_minor", "principal": "principal_credit_minor"], keys: onFacility)
         // The day sums, like the others, stop at the watermark: the events past it dated by then.
         let eventsBefore = asOf == .latest ? nil : asOf.adding(days: 1)
         // As known at a time: everything, less the events of entries recorded later.
