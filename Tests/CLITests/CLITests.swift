@@ -208,7 +208,7 @@ struct CLI {
         try TestDatabase.withFreshDatabase { conninfo in
             _ = try CLI.run(["db", "migrate", "--database", conninfo])
             let cases: [(String, String)] = [
-                (borrowing.replacingOccurrences(of: "\"2500000.00\"", with: "\"12.505\""), "lines[1]: amount \"12.505\": amount \"12.505\" has more than 2 fraction digits"),
+                (borrowing.replacingOccurrences(of: "\"2500000.00\"", with: "\"12.505\""), "lines[1]: amount \"12.505\": more than 2 fraction digits, the most USD has"),
                 (borrowing.replacingOccurrences(of: "\"2500000.00\"", with: "2500000.00"), "lines[1]: amount \"(a JSON number or boolean)\": must be a JSON string"),
                 (borrowing.replacingOccurrences(of: "2026-11-03", with: "2026-02-30"), "date \"2026-02-30\": not a calendar date"),
                 (borrowing.replacingOccurrences(of: "\"debit\"", with: "\"left\""), "lines[1]: side \"left\": must be debit or credit"),

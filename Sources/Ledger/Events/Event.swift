@@ -99,7 +99,7 @@ public struct Event: Sendable, Hashable {
         }
         var currency: Currency?
         if !value("currency").isEmpty {
-            do { currency = try Currency.named(value("currency")) } catch { throw fail("currency", error.description) }
+            do { currency = try Currency.named(value("currency")) } catch { throw fail("currency", error.reason) }
         }
         let amountCurrency = currency ?? facility.flatMap(facilityCurrency)
         var amount: Int64?
@@ -111,7 +111,7 @@ public struct Event: Sendable, Hashable {
             let negative = amountText.hasPrefix("-")
             let body = negative ? String(amountText.dropFirst()) : amountText
             let money: Money
-            do { money = try Money(parsing: body, currency: c) } catch { throw fail("amount", error.description) }
+            do { money = try Money(parsing: body, currency: c) } catch { throw fail("amount", error.reason) }
             guard money.minorUnits > 0, !body.hasPrefix("-") else { throw fail("amount", "must be positive") }
             guard !negative || type.amountMayBeNegative else { throw fail("amount", "must be positive (only an equity-valuation may be negative)") }
             amount = negative ? -money.minorUnits : money.minorUnits

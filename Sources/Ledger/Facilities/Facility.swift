@@ -206,10 +206,10 @@ public struct Facility: Sendable, Hashable {
         guard let cohort = Int(try required("cohort_fy")), (1990...2100).contains(cohort) else { throw fail("cohort_fy", "a fiscal year such as 2027") }
         let currencyCode = try required("currency")
         let currency: Currency
-        do { currency = try Currency.named(currencyCode) } catch { throw fail("currency", error.description) }
+        do { currency = try Currency.named(currencyCode) } catch { throw fail("currency", error.reason) }
         let obligatedText = try required("obligated")
         let obligated: Money
-        do { obligated = try Money(parsing: obligatedText, currency: currency) } catch { throw fail("obligated", error.description) }
+        do { obligated = try Money(parsing: obligatedText, currency: currency) } catch { throw fail("obligated", error.reason) }
         guard obligated.minorUnits > 0 else { throw fail("obligated", "must be positive") }
         let shortfall = value("shortfall")
         if authority == .dpa302 && shortfall.isEmpty { throw fail("shortfall", "a DPA §302 loan names the industrial-resource shortfall it addresses") }

@@ -77,7 +77,7 @@ public enum EntryFile {
             let amountText = try string(line, "amount", file, at)
             let amount: Money
             do { amount = try Money(parsing: amountText, currency: currency) } catch {
-                throw InputError(file: file, location: at, field: "amount", value: amountText, reason: error.description)
+                throw InputError(file: file, location: at, field: "amount", value: amountText, reason: error.reason)
             }
             guard amount.minorUnits > 0 else {
                 throw InputError(file: file, location: at, field: "amount", value: amountText, reason: "must be positive; the side gives the direction")

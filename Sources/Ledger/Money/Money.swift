@@ -92,12 +92,23 @@ public enum MoneyError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .malformed(let text, let reason): "amount \"\(text)\" is not valid: \(reason)"
-        case .tooManyFractionDigits(let text, let currency, let allowed):
-            "amount \"\(text)\" has more than \(allowed) fraction digit\(allowed == 1 ? "" : "s"), the most \(currency) has"
+        case .malformed(let text, _): "amount \"\(text)\" is not valid: \(reason)"
+        case .tooManyFractionDigits(let text, _, _): "amount \"\(text)\" has \(reason)"
+        case .overflow, .currencyMismatch: reason
+        case .unknownCurrency(let code): "currency \"\(code)\" is \(reason)"
+        }
+    }
+
+    /// What is wrong, without restating the value, for an input error that names the field and value itself
+    /// (`row 3: amount "12.505": more than 2 fraction digits, the most USD has`).
+    public var reason: String {
+        switch self {
+        case .malformed(_, let reason): reason
+        case .tooManyFractionDigits(_, let currency, let allowed):
+            "more than \(allowed) fraction digit\(allowed == 1 ? "" : "s"), the most \(currency) has"
         case .overflow(let operation): "amount overflow in \(operation): beyond 64-bit minor units"
         case .currencyMismatch(let a, let b): "cannot combine \(a) with \(b) without a conversion"
-        case .unknownCurrency(let code): "currency \"\(code)\" is not an ISO 4217 code this ledger knows"
+        case .unknownCurrency: "not an ISO 4217 code this ledger knows"
         }
     }
 }
