@@ -74,9 +74,9 @@ extension LedgerStore {
 
     /// Each entry's net effect on `account`, `fund` and `currency` dated from `from` to `to`
     /// (a `repay` is one receipt), signed from the account's view (debit − credit), with its
-    /// event's reference, else its event id; an entry and its reversal both in the period net to
-    /// nothing and are left out, as are entries matched to a statement item already unless
-    /// `includingMatched`. In date and entry order.
+    /// event's reference, else its event id, and whether it is matched to a statement item
+    /// already; an entry and its reversal both in the period net to nothing and are left out, as
+    /// are matched entries unless `includingMatched`. In date and entry order.
     public func ledgerMovements(
         account: String, fund: String, currency: Currency, from: CivilDate, to: CivilDate, includingMatched: Bool = false
     ) throws -> [LedgerMovement] {
@@ -102,12 +102,17 @@ extension LedgerStore {
     ) throws -> [LedgerMovement] {
         try db.query(
             """
-            SELECT mv.entry_id, mv.effective_date, mv.net, mv.reference
-              FROM ledger.statement_movements(\(account), \(fund), \(currency.code), \(from), \(to)) mv
-             WHERE (\(includingMatched) OR NOT EXISTS (SELECT 1 FROM ledger.statement_match m WHERE m.entry_id = mv.entry_id))
-             ORDER BY mv.effective_date, mv.entry_id
+            SELECT * FROM (
+                SELECT mv.entry_id, mv.effective_date, mv.net, mv.reference,
+                       EXISTS (SELECT 1 FROM ledger.statement_match m WHERE m.entry_id = mv.entry_id) AS matched
+                  FROM ledger.statement_movements(\(account), \(fund), \(currency.code), \(from), \(to)) mv) x
+             WHERE \(includingMatched) OR NOT x.matched
+             ORDER BY x.effective_date, x.entry_id
             """
-        ).map { LedgerMovement(entryID: try $0.decode(at: 0), date: try $0.decode(at: 1), amount: try $0.decode(at: 2), reference: try $0.decode(at: 3)) }
+        ).map {
+            LedgerMovement(
+                entryID: try $0.decode(at: 0), date: try $0.decode(at: 1), amount: try $0.decode(at: 2), reference: try $0.decode(at: 3), matched: try $0.decode(at: 4))
+        }
     }
 
     /// Records matches of a statement's items (numbered from 1) to entries, each with its rule

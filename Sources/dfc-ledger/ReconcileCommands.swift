@@ -69,9 +69,9 @@ struct Reconcile: ParsableCommand {
             // The period it was stored with (a statement stored before keeps its own).
             let period = try store.statementPeriod(statementID: statement.id) ?? (CivilDate.todayUTC()...CivilDate.todayUTC())
             let matches = try store.statementMatches(statementID: statement.id)
-            let open = try store.ledgerMovements(account: account, fund: fund, currency: statement.currency, from: period.lowerBound, to: period.upperBound)
             let all = try store.ledgerMovements(
                 account: account, fund: fund, currency: statement.currency, from: period.lowerBound, to: period.upperBound, includingMatched: true)
+            let open = all.filter { !$0.matched }
             let ledgerOpening = try store.balance(account: account, fund: fund, currency: statement.currency, asOf: period.lowerBound.adding(days: -1))
             let report = ReconciliationReport.build(
                 statement, account: account, fund: fund, matches: matches, open: open, ledgerOpening: ledgerOpening, periodMovements: all)

@@ -39,6 +39,8 @@ import Testing
             #expect(moves.map(\.reference) == ["PRG-0", "d1", "MS-2"], "the event's reference, else its event id")
             try store.storeMatches(statementID: "BANK-2026-10", [(itemNo: 1, entryIDs: [moves[0].entryID], rule: "reference")])
             #expect(try store.ledgerMovements(account: "101000", fund: "PRG", currency: .usd, from: D("2026-10-01"), to: D("2026-10-31")).count == 2)
+            let all = try store.ledgerMovements(account: "101000", fund: "PRG", currency: .usd, from: D("2026-10-01"), to: D("2026-10-31"), includingMatched: true)
+            #expect(all.map(\.entryID) == moves.map(\.entryID) && all.map(\.matched) == [true, false, false], "all of them, the matched one marked")
             // An entry is matched to one item at most; a manual match needs a reason.
             #expect(throws: PostgresError.self) {
                 try store.storeMatches(statementID: "BANK-2026-10", [(itemNo: 2, entryIDs: [moves[0].entryID], rule: "reference")])
@@ -53,6 +55,24 @@ import Testing
             ] {
                 #expect(throws: PostgresError.self) { try store.connection.execute(unsafeSQL: sql) }
             }
+            // Items and matches name what is stored: checked once per statement, naming the row.
+            for (sql, message) in [
+                ("INSERT INTO ledger.bank_statement_item (statement_id, item_no, item_date, amount_minor, reference, description, bank_reference, location) "
+                    + "VALUES ('BANK-2026-10', 3, '2026-10-07', 1, '', '', '', ''), ('NOPE', 1, '2026-10-07', 1, '', '', '', '')",
+                 "item 1 names statement NOPE, which is not stored"),
+                ("INSERT INTO ledger.statement_match (statement_id, item_no, entry_id, rule) VALUES ('BANK-2026-10', 2, \(moves[1].entryID), 'amount'), ('BANK-2026-10', 9, \(moves[2].entryID), 'amount')",
+                 "a match names item 9 of statement BANK-2026-10, which is not stored"),
+                ("INSERT INTO ledger.statement_match (statement_id, item_no, entry_id, rule) VALUES ('BANK-2026-10', 2, 99999, 'amount')",
+                 "a match of item 2 of statement BANK-2026-10 names entry 99999, which does not exist"),
+            ] {
+                do {
+                    try store.connection.execute(unsafeSQL: sql)
+                    Issue.record("accepted: \(sql)")
+                } catch let error as PostgresError {
+                    #expect(error.code == .foreignKeyViolation && error.message == message, "\(error)")
+                }
+            }
+            #expect(try store.statementMatches(statementID: "BANK-2026-10").map(\.item) == [1], "nothing of the refused statements stayed")
         }
     }
 

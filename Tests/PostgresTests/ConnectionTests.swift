@@ -210,6 +210,12 @@ import Testing
         #expect(try db.scalar(Int64.self, "SELECT count(*) FROM t") == 0, "the transaction rolled back")
     }
 
+    @Test func sessionsRunWithoutJITUnlessAsked() throws {
+        #expect(try TestDatabase.connect().scalar(String.self, "SHOW jit") == "off")
+        #expect(try TestDatabase.connect(options: ConnectionOptions(jit: true)).scalar(Bool.self, "SELECT setting = reset_val FROM pg_settings WHERE name = 'jit'") == true,
+                "jit: true leaves the server's setting")
+    }
+
     @Test func noticesGoToTheLogger() throws {
         let captured = CapturedLines()
         let logger = Logger(label: "test") { _ in CapturingHandler(captured: captured) }

@@ -82,11 +82,14 @@ public struct LedgerMovement: Sendable, Equatable {
     public var amount: Int64
     /// The event's reference, else its event id.
     public var reference: String
+    /// Matched to a statement item already (any statement's).
+    public var matched: Bool
 
-    public init(entryID: Int64, date: CivilDate, amount: Int64, reference: String) {
+    public init(entryID: Int64, date: CivilDate, amount: Int64, reference: String, matched: Bool = false) {
         self.entryID = entryID
         self.date = date
         self.amount = amount
         self.reference = reference
+        self.matched = matched
     }
 }
