@@ -180,7 +180,7 @@ struct Approve: ParsableCommand {
         let results = try store.approve(id)
         store.sealAfterWrite()
         let written = WrittenEntries(results)
-        let n = results.filter { $0.status == .created }.count
+        let n = results.count { $0.status == .created }
         if output.format == .table {
             print("approved \(id): \(n) entr\(n == 1 ? "y" : "ies") posted\(results.isEmpty ? " (\(try store.proposal(id: id)?.summary ?? ""))" : "")")
         }

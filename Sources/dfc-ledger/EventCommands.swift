@@ -85,9 +85,9 @@ extension Import {
             case .table, .html:
                 let written = WrittenEntries(results)
                 written.printWarnings()
-                let created = results.filter { $0.status == .created }.count
-                if let proposal = written.proposals.first {
-                    let proposed = results.filter { $0.status == .proposed }.count
+                let created = results.count { $0.status == .created }
+                if let proposal = results.first(where: { $0.status == .proposed })?.proposalID {
+                    let proposed = results.count { $0.status == .proposed }
                     print("\(file): proposed \(proposal) awaiting certification: \(proposed) events, posted whole when a second officer approves it (\(results.count - proposed) already posted)")
                 } else {
                     print("\(file): \(created) events posted, \(results.count - created) already posted")
@@ -216,11 +216,11 @@ struct MonthEnd: ParsableCommand {
             print("Month-end \(month): interest accrued up to \(month.next.firstDay) (exclusive), dated \(month.lastDay)")
             print()
             print(table.renderText(), terminator: "")
-            let created = results.filter { $0.status == .created }.count
+            let created = results.count { $0.status == .created }
             if let proposal = results.first(where: { $0.status == .proposed })?.proposalID {
-                print("proposed \(proposal) awaiting certification: \(results.filter { $0.status == .proposed }.count) accruals, posted when a second officer approves it")
+                print("proposed \(proposal) awaiting certification: \(results.count { $0.status == .proposed }) accruals, posted when a second officer approves it")
             }
-            print("\(created) accrual\(created == 1 ? "" : "s") posted, \(results.filter { $0.status == .existing }.count) already posted, \(results.filter { $0.status == .nothing }.count) with nothing to accrue")
+            print("\(created) accrual\(created == 1 ? "" : "s") posted, \(results.count { $0.status == .existing }) already posted, \(results.count { $0.status == .nothing }) with nothing to accrue")
         }
     }
 }

@@ -52,7 +52,7 @@ func printFacilityResults(_ results: [FacilityImportResult], file: String, forma
         for r in results where r.status != .unchanged {
             print("\(r.status.rawValue) facility \(r.facilityID)\(r.changedColumns.isEmpty ? "" : " (\(r.changedColumns.joined(separator: ", ")))")")
         }
-        let count = { (s: FacilityImportResult.Status) in results.filter { $0.status == s }.count }
+        let count = { (s: FacilityImportResult.Status) in results.count { $0.status == s } }
         print("\(file): \(count(.created)) created, \(count(.updated)) updated, \(count(.unchanged)) unchanged")
     }
 }

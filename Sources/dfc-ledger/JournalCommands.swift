@@ -25,25 +25,31 @@ struct WrittenEntries: Encodable {
             if let proposalId { try c.encode(proposalId, forKey: .proposalId) }
         }
     }
-    var entries: [Item]
-    /// Warning limits the postings took over their cap: printed on stderr.
-    var warnings: [(eventKey: String, message: String)]
+    /// The results themselves, not a copy: an import of a million events prints from them.
+    let results: [PostResult]
 
-    init(_ results: [PostResult]) {
-        entries = results.map {
-            Item(entryId: $0.status == .proposed ? nil : $0.entryID, eventId: $0.eventKey, status: $0.status.rawValue, proposalId: $0.proposalID)
-        }
-        warnings = results.flatMap { r in r.warnings.map { (r.eventKey, $0) } }
+    init(_ results: [PostResult]) { self.results = results }
+
+    var entries: [Item] {
+        results.map { Item(entryId: $0.status == .proposed ? nil : $0.entryID, eventId: $0.eventKey, status: $0.status.rawValue, proposalId: $0.proposalID) }
     }
+
+    /// Warning limits the postings took over their cap: printed on stderr.
+    var warnings: [(eventKey: String, message: String)] { results.flatMap { r in r.warnings.map { (r.eventKey, $0) } } }
 
     /// The proposals the writes await certification in, in order.
     var proposals: [String] {
         var seen: [String] = []
-        for e in entries { if let p = e.proposalId, !seen.contains(p) { seen.append(p) } }
+        for r in results { if let p = r.proposalID, !seen.contains(p) { seen.append(p) } }
         return seen
     }
 
     enum CodingKeys: String, CodingKey { case entries }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(entries, forKey: .entries)
+    }
 
     func printWarnings() {
         for w in warnings { FileHandle.standardError.write(Data("dfc-ledger: warning: event \(w.eventKey): \(w.message)\n".utf8)) }
@@ -55,14 +61,16 @@ struct WrittenEntries: Encodable {
         case .json: Swift.print(try JSONOutput.render(self), terminator: "")
         case .csv:
             var table = TextTable(columns: [.init("entry_id"), .init("event_id"), .init("status"), .init("proposal_id")])
-            for e in entries { table.append([e.entryId.map(String.init) ?? "", e.eventId, e.status, e.proposalId ?? ""]) }
+            for r in results {
+                table.append([r.status == .proposed ? "" : String(r.entryID), r.eventKey, r.status.rawValue, r.proposalID ?? ""])
+            }
             Swift.print(table.renderCSV(), terminator: "")
         case .table, .html:
-            for e in entries {
-                switch e.status {
-                case "proposed": Swift.print("proposed \(e.proposalId ?? "") awaiting certification (event \(e.eventId))")
-                case "created": Swift.print("posted entry \(e.entryId ?? 0) for event \(e.eventId)")
-                default: Swift.print("already posted entry \(e.entryId ?? 0) for event \(e.eventId)")
+            for r in results {
+                switch r.status {
+                case .proposed: Swift.print("proposed \(r.proposalID ?? "") awaiting certification (event \(r.eventKey))")
+                case .created: Swift.print("posted entry \(r.entryID) for event \(r.eventKey)")
+                default: Swift.print("already posted entry \(r.entryID) for event \(r.eventKey)")
                 }
             }
         }
