@@ -21,6 +21,7 @@ public enum LedgerMigrations {
         migration("0011_approvals.sql", PackageResources._011_approvals_sql),
         migration("0012_summaries.sql", PackageResources._012_summaries_sql),
         migration("0013_statement_references.sql", PackageResources._013_statement_references_sql),
+        migration("0014_summarize_by_size.sql", PackageResources._014_summarize_by_size_sql),
     ]
 
     /// The migrations the baseline replaced, before the first release: a database built from them
