@@ -30,25 +30,16 @@ struct WrittenEntries: Encodable {
 
     init(_ results: [PostResult]) { self.results = results }
 
-    var entries: [Item] {
-        results.map { Item(entryId: $0.status == .proposed ? nil : $0.entryID, eventId: $0.eventKey, status: $0.status.rawValue, proposalId: $0.proposalID) }
-    }
-
     /// Warning limits the postings took over their cap: printed on stderr.
     var warnings: [(eventKey: String, message: String)] { results.flatMap { r in r.warnings.map { (r.eventKey, $0) } } }
-
-    /// The proposals the writes await certification in, in order.
-    var proposals: [String] {
-        var seen: [String] = []
-        for r in results { if let p = r.proposalID, !seen.contains(p) { seen.append(p) } }
-        return seen
-    }
 
     enum CodingKeys: String, CodingKey { case entries }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(entries, forKey: .entries)
+        try c.encode(
+            results.map { Item(entryId: $0.status == .proposed ? nil : $0.entryID, eventId: $0.eventKey, status: $0.status.rawValue, proposalId: $0.proposalID) },
+            forKey: .entries)
     }
 
     func printWarnings() {
