@@ -1,10 +1,10 @@
 // Proves the exposure report's arithmetic without a database: conversion at the month-end rate
 // rounded per facility and column, `change` across a rate move, groups and totals as sums of the
 // rows, a missing rate refused, the fiscal period, flags, and an HTML page that escapes what it
-// shows and carries its charts.
+// shows and carries its charts; its JSON keys written as they are, the same as converted.
 import Dates
 import Ledger
-import Reports
+@testable import Reports
 import Testing
 
 @Suite struct ExposureReportTests {
@@ -104,6 +104,24 @@ import Testing
             books: Self.books([Self.facility("X", .directLoan, "USD")], october: [:], november: ["X": FacilityFigures(position: p)], eur: []))
         #expect(report.facilities[0].flags == ["outstanding principal below zero", "guarantees outstanding below zero", "disbursed above net obligation"])
         #expect(report.renderText().contains("! Flags (abnormal balances"))
+    }
+
+    @Test func itsJSONKeysAreTheOnesConversionWouldWrite() throws {
+        // Every part of the report: a known-at time, the trend, a certification pending, groups
+        // and limits, a facility's flags. Its keys are written as spelled (SnakeCaseKeys); the
+        // bytes must be those of converting every key, as the other reports' are.
+        let loan = Self.facility("US-1", .directLoan, "USD")
+        var p = FacilityPosition()
+        p.obligated = 100
+        p.disbursed = 150
+        var books = Self.books(
+            [loan], october: ["US-1": Self.loan(obligated: 100_00, disbursed: 0, principal: 0)], november: ["US-1": FacilityFigures(position: p)], eur: [])
+        books.pending = [PendingDisbursement(proposalID: "P-1", facilityID: "US-1", eventID: "d-1", type: "disburse", date: Self.november.lastDay, amount: 25_00)]
+        let report = try ExposureReport.build(month: Self.november, knownAt: Instant(rfc3339: "2026-12-01T09:00:00Z")!, books: books, trendMonths: 12)
+        #expect(report.knownAt != nil && report.trend != nil && report.pendingCertification?.count == 1 && !report.facilities[0].flags.isEmpty)
+        let written = try JSONOutput.render(report)
+        #expect(written == (try JSONOutput.render(report, convertingKeys: true)))
+        #expect(written.contains("\"disbursed_in_month\" : ") && written.contains("\"amount_usd\" : ") && written.contains("\"known_at\" : "))
     }
 
     @Test func fiscalPeriods() {

@@ -59,7 +59,7 @@ public enum Grouping {
 ///
 /// Pure: `ExposureReport.build` takes the books as read and returns the report; renderers only
 /// format what is here.
-public struct ExposureReport: Encodable, Sendable, Equatable {
+public struct ExposureReport: SnakeCaseKeys, Sendable, Equatable {
     /// The amount columns of a facility row and of the totals, in USD.
     public struct Amounts: Encodable, Sendable, Equatable {
         public var obligated = USD.zero
@@ -84,6 +84,12 @@ public struct ExposureReport: Encodable, Sendable, Equatable {
                 ("accrued_interest", accruedInterest), ("guarantee_outstanding", guaranteeOutstanding), ("equity_cost", equityCost),
                 ("equity_fair_value", equityFairValue), ("exposure", exposure), ("change", change),
             ]
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case obligated, deobligated, disbursed, disbursedInMonth = "disbursed_in_month", repaid, outstandingPrincipal = "outstanding_principal"
+            case undisbursed, accruedInterest = "accrued_interest", guaranteeOutstanding = "guarantee_outstanding", equityCost = "equity_cost"
+            case equityFairValue = "equity_fair_value", exposure, change
         }
 
         static func + (a: Amounts, b: Amounts) -> Amounts {
@@ -113,7 +119,9 @@ public struct ExposureReport: Encodable, Sendable, Equatable {
         /// Abnormal balances, in words.
         public var flags: [String]
 
-        enum CodingKeys: String, CodingKey { case facilityId, name, instrument, authority, country, minerals, cohortFy, currency, fxRate, share, flags }
+        enum CodingKeys: String, CodingKey {
+            case facilityId = "facility_id", name, instrument, authority, country, minerals, cohortFy = "cohort_fy", currency, fxRate = "fx_rate", share, flags
+        }
 
         public func encode(to encoder: any Encoder) throws {
             try amounts.encode(to: encoder)
@@ -171,7 +179,8 @@ public struct ExposureReport: Encodable, Sendable, Equatable {
     public var pendingCertification: [PendingCertification]?
 
     enum CodingKeys: String, CodingKey {
-        case month, fiscalPeriod, asOf, knownAt, reportingCurrency, facilities, groups, totals, limits, trend, pendingCertification
+        case month, fiscalPeriod = "fiscal_period", asOf = "as_of", knownAt = "known_at", reportingCurrency = "reporting_currency", facilities, groups
+        case totals, limits, trend, pendingCertification = "pending_certification"
     }
 
     /// The report for `month` from `books` (which must hold the figures at this month's end and

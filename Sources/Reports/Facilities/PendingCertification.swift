@@ -15,6 +15,10 @@ public struct PendingCertification: Encodable, Sendable, Equatable {
     /// At the report's FX rate for the facility.
     public var amountUsd: USD
 
+    enum CodingKeys: String, CodingKey {
+        case proposalId = "proposal_id", facilityId = "facility_id", eventId = "event_id", type, date, amount, currency, amountUsd = "amount_usd"
+    }
+
     /// The rows of `pending` for the facilities known, in USD at `rate`; nil when there are none,
     /// so that a report without any keeps its shape.
     static func rows(
