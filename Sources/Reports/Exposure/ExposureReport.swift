@@ -78,12 +78,13 @@ public struct ExposureReport: SnakeCaseKeys, Sendable, Equatable {
 
         /// Every column with its JSON name, in the report's order.
         public var columns: [(name: String, value: USD)] {
-            [
-                ("obligated", obligated), ("deobligated", deobligated), ("disbursed", disbursed), ("disbursed_in_month", disbursedInMonth),
-                ("repaid", repaid), ("outstanding_principal", outstandingPrincipal), ("undisbursed", undisbursed),
-                ("accrued_interest", accruedInterest), ("guarantee_outstanding", guaranteeOutstanding), ("equity_cost", equityCost),
-                ("equity_fair_value", equityFairValue), ("exposure", exposure), ("change", change),
+            let values: [(CodingKeys, USD)] = [
+                (.obligated, obligated), (.deobligated, deobligated), (.disbursed, disbursed), (.disbursedInMonth, disbursedInMonth),
+                (.repaid, repaid), (.outstandingPrincipal, outstandingPrincipal), (.undisbursed, undisbursed),
+                (.accruedInterest, accruedInterest), (.guaranteeOutstanding, guaranteeOutstanding), (.equityCost, equityCost),
+                (.equityFairValue, equityFairValue), (.exposure, exposure), (.change, change),
             ]
+            return values.map { (name: $0.0.rawValue, value: $0.1) }
         }
 
         enum CodingKeys: String, CodingKey {
