@@ -77,14 +77,20 @@ extension EventContext {
         }
     }
 
-    /// The principal (135000) of one facility, or of every facility, as a step function by day.
+    /// The principal (135000) of one facility, or of every facility, as a step function by day:
+    /// the day balances, kept up to the watermark, and the lines of the entries past it.
     func readPrincipalSteps(_ facilityID: String?) throws -> [String: [Step<Int64>]] {
         var steps: [String: [Step<Int64>]] = [:]
         var running: [String: Int64] = [:]
-        for row in try balancesTx.query(
+        for row in try tx.query(
             """
-            SELECT facility_id, day, sum(debit_minor - credit_minor)::bigint FROM ledger.balance_day
-             WHERE account = '135000' AND facility_id <> '' AND (\(facilityID)::text IS NULL OR facility_id = \(facilityID)::text)
+            SELECT facility_id, day, sum(net)::bigint FROM (
+                SELECT facility_id, day, debit_minor - credit_minor AS net FROM ledger.balance_day
+                 WHERE account = '135000' AND facility_id <> '' AND (\(facilityID)::text IS NULL OR facility_id = \(facilityID)::text)
+                UNION ALL
+                SELECT facility_id, day, net FROM ledger.unsummarized_lines(NULL)
+                 WHERE account = '135000' AND facility_id <> '' AND (\(facilityID)::text IS NULL OR facility_id = \(facilityID)::text)
+            ) p
              GROUP BY facility_id, day ORDER BY facility_id, day
             """)
         {
@@ -111,7 +117,7 @@ extension EventContext {
         let k = "\(account)|\(fund)|\(currency.code)"
         if let b = controlBalances[k] { return b }
         var b: Int64 = 0
-        for row in try LedgerStore.balanceRows(balancesTx, asOf: .latest, fund: fund, account: account, byFacility: false)
+        for row in try LedgerStore.balanceRows(tx, asOf: .latest, fund: fund, account: account, byFacility: false)
         where try row.decode(String.self, at: 2) == currency.code {
             b += try row.decode(Int64.self, at: 4)
         }
@@ -129,7 +135,7 @@ extension EventContext {
     /// facility, or (nil) of every one. Read from the summaries and the entries past their
     /// watermark, so their cost follows the facilities, not the events recorded (`LedgerStore.figures`).
     func readPositions(_ facilityID: String?) throws -> [String: FacilityPosition] {
-        try LedgerStore.figures(balancesTx, asOf: .latest, knownAt: nil, facility: facilityID).mapValues(\.position)
+        try LedgerStore.figures(tx, asOf: .latest, knownAt: nil, facility: facilityID).mapValues(\.position)
     }
 }
 

@@ -8,9 +8,11 @@ extension EventContext {
     /// (`EventPolicy`: admitted before any lock, decided under the fund's and the facility's
     /// locks on what is read under them), then the entry and the event row.
     func record(_ event: Event, accrual precomputed: ComputedAccrual?) throws -> PostResult {
-        // A waiting entry with the same id, or an accrual that reads principal from the database:
-        // write what waits first.
-        if pendingKeys.contains(event.id) || (event.type == .accrue && precomputed == nil) { try flush() }
+        // A waiting entry with the same id, or an accrual that reads principal from the database
+        // (its facility's steps not kept here): write what waits first.
+        if pendingKeys.contains(event.id) || (event.type == .accrue && precomputed == nil && principalSteps[event.facilityID ?? ""] == nil) {
+            try flush()
+        }
         if knownKeys?.contains(event.id) ?? true, let existing = try existingEvent(event) { return existing }
         let key = event.id
         let admitted = try EventPolicy.admit(
@@ -63,14 +65,16 @@ extension EventContext {
             }
         }
         if repeatedKeys?.contains(key) ?? true { knownKeys?.insert(key) }
-        if let facility, let after = decision.after {
-            try setPosition(facility.id, after)
-            if after.principal != position.principal { principalSteps[facility.id] = nil }
-        }
+        if let facility, let after = decision.after { try setPosition(facility.id, after) }
         if let facility, let to = decision.accrual?.to { accruedTo[facility.id] = to }
-        for line in entry.lines where PostingEngine.controlAccounts[line.account] != nil {
-            let k = "\(line.account)|\(line.fund)|\(line.amount.currency.code)"
-            if let b = controlBalances[k] { controlBalances[k] = b + (line.side == .debit ? line.amount.minorUnits : -line.amount.minorUnits) }
+        for line in entry.lines {
+            if PostingEngine.controlAccounts[line.account] != nil {
+                let k = "\(line.account)|\(line.fund)|\(line.amount.currency.code)"
+                if let b = controlBalances[k] { controlBalances[k] = b + line.signedMinorUnits }
+            }
+            if line.account == "135000", let id = line.facility, principalSteps[id] != nil {
+                principalSteps[id]!.add(line.signedMinorUnits, from: entry.effectiveDate)
+            }
         }
         return PostResult(entryID: entryID, eventKey: key, status: .created, warnings: decision.warnings)
     }
@@ -113,4 +117,13 @@ extension EventContext {
         return PostResult(entryID: try row.decode(at: 0), eventKey: event.id, status: .existing)
     }
 
+}
+
+extension [Step<Int64>] {
+    /// Adds `delta` to the step function from `date` on, with a step starting that day.
+    mutating func add(_ delta: Int64, from date: CivilDate) {
+        let i = firstIndex { $0.date >= date } ?? endIndex
+        if i == endIndex || self[i].date != date { insert(Step(date, (i == startIndex ? 0 : self[i - 1].value)), at: i) }
+        for j in i..<endIndex { self[j].value += delta }
+    }
 }

@@ -16,20 +16,6 @@ final class EventContext {
             return connection
         }
     }
-    /// The connection for reading the balance tables: a batch's balances wait in the database
-    /// until its transaction commits (Schema/0004_balances.sql), so the batches written since the last read
-    /// are folded in first.
-    var balancesTx: Connection {
-        get throws {
-            let db = try tx
-            if unfolded {
-                try db.execute("SELECT ledger.fold_balances()")
-                unfolded = false
-            }
-            return db
-        }
-    }
-    private var unfolded = false
     let chart: LedgerStore.Chart
     let rules: [PostingRule]
     let facilities: [String: Facility]
@@ -58,7 +44,8 @@ final class EventContext {
     /// The ids that come more than once in a batch: those recorded are added to `knownKeys`
     /// (nil: every one recorded is).
     var repeatedKeys: Set<String>?
-    /// Principal (135000) by day, per locked facility, when read for many at once (month-end).
+    /// Principal (135000) by day, per facility locked by `lockAll`: read once under the locks,
+    /// then kept current by `record` as its entries move 135000.
     var principalSteps: [String: [Step<Int64>]] = [:]
     /// Rate resets per index, read once.
     var resets: [String: [RateReset]] = [:]
@@ -153,7 +140,6 @@ final class EventContext {
         try settle()  // written while this batch was checked and encoded
         let statement = try connection.send(columns.call)
         inFlight = (statement, first.entry.eventKey, label)
-        unfolded = true
         pending.removeAll(keepingCapacity: true)
         pendingKeys.removeAll(keepingCapacity: true)
     }

@@ -412,8 +412,8 @@ extension LedgerStore {
         return problems
     }
 
-    /// Stored balances that differ from the sum of their lines: per day (every entry), per month
-    /// and all time (the entries up to the summaries' watermark). The first few, and how many.
+    /// Stored balances that differ from the sum of their lines of the entries up to the summaries'
+    /// watermark, per day, per month and all time. The first few, and how many.
     private static func balanceMismatches(_ db: Connection) throws -> (first: [VerifyProblem], count: Int) {
         var problems: [VerifyProblem] = []
         var count = 0
@@ -425,7 +425,7 @@ extension LedgerStore {
                            coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0)::bigint AS debit_minor,
                            coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)::bigint AS credit_minor
                       FROM ledger.summary_position w, ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
-                     WHERE \(unsafeSQL: summary.wholeJournal ? "true" : "(e.recorded_xid, e.entry_id) <= (w.recorded_xid, w.entry_id)")
+                     WHERE (e.recorded_xid, e.entry_id) <= (w.recorded_xid, w.entry_id)
                      GROUP BY 1, 2, 3, 4 \(unsafeSQL: summary.column == nil ? "" : ", 5")
                 )
                 SELECT account, fund, facility_id, currency, \(summary.label),
@@ -457,10 +457,9 @@ extension LedgerStore {
 private struct SummaryTable {
     var table: String
     var column: String?
-    var wholeJournal = false
 
     static let balances = [
-        SummaryTable(table: "balance_month", column: "month"), SummaryTable(table: "balance_day", column: "day", wholeJournal: true),
+        SummaryTable(table: "balance_month", column: "month"), SummaryTable(table: "balance_day", column: "day"),
         SummaryTable(table: "balance_total", column: nil),
     ]
     static let events = [SummaryTable(table: "event_month", column: "month"), SummaryTable(table: "event_day", column: "day"), SummaryTable(table: "event_total", column: nil)]

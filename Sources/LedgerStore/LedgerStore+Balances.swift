@@ -72,7 +72,7 @@ extension LedgerStore {
 
                 UNION ALL
                 SELECT u.account, u.fund, u.currency, u.facility_id, u.net
-                  FROM ledger.unsummarized_lines(\(read.linesBefore)::date) u WHERE true \(keys("u"))
+                  FROM ledger.unsummarized_lines(\(read.pastWatermarkBefore)::date) u WHERE true \(keys("u"))
 
             """
             + recordedLater
@@ -89,8 +89,8 @@ extension LedgerStore {
 }
 
 /// How a read as of a date is assembled from the summaries kept up to the watermark (the totals,
-/// the months) and the day rows, so that it reads neither the lines nor a busy month's days
-/// (Schema/0012_summaries.sql). Balances and event sums are read the same way.
+/// the months, the days), so that it reads neither the lines nor a busy month's days
+/// (Schema/0012_summaries.sql, 0015). Balances and event sums are read the same way.
 struct SummarizedRead {
     enum Days {
         /// Add the days of the date's month up to the date (the first half of its month)...
@@ -139,15 +139,9 @@ struct SummarizedRead {
         return rows
     }
 
-    /// The lines past the watermark that count with day rows kept for every entry: those dated
-    /// before the days read (nil: all).
-    var linesBefore: CivilDate? {
-        switch days {
-        case .upTo(let from): from
-        case .after(let before): before
-        case nil: nil
-        }
-    }
+    /// The summaries stop at the watermark: of the entries past it, the lines and events dated
+    /// before this day count (nil: all of them).
+    var pastWatermarkBefore: CivilDate? { asOf == .latest ? nil : asOf.adding(days: 1) }
 }
 
 extension LedgerStore {

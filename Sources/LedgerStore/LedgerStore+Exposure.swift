@@ -35,10 +35,9 @@ extension LedgerStore {
         // Written into the statement only when asked: a filter that may be null keeps the planner
         // from the facility's index and costs a branch it never takes.
         func onFacility(_ alias: String) -> SQL { facility.map { "AND \(unsafeSQL: alias).facility_id = \($0)" } ?? "" }
-        let sums = SummarizedRead(asOf).rows(
+        let read = SummarizedRead(asOf)
+        let sums = read.rows(
             of: "event", key: "facility_id, event_type", values: ["amount": "amount_minor", "principal": "principal_credit_minor"], keys: onFacility)
-        // The day sums, like the others, stop at the watermark: the events past it dated by then.
-        let eventsBefore = asOf == .latest ? nil : asOf.adding(days: 1)
         // As known at a time: everything, less the events of entries recorded later.
         let recordedLater: SQL =
             knownAt == nil
@@ -56,7 +55,7 @@ extension LedgerStore {
 
                 UNION ALL
                 SELECT x.facility_id, x.event_type, x.amount_minor, x.principal_credit_minor
-                  FROM ledger.unsummarized_events(\(eventsBefore)::date) x WHERE true \(onFacility("x"))
+                  FROM ledger.unsummarized_events(\(read.pastWatermarkBefore)::date) x WHERE true \(onFacility("x"))
 
             """
             + recordedLater

@@ -9,9 +9,8 @@ import Postgres
 /// the posting path's few thousand entries a second, the 10M-line history alone would take most of
 /// an hour of every bench run. So the journal's triggers are switched off for the session
 /// (`session_replication_role = replica`, a superuser's right), the rows are written in a few set
-/// statements, and what the triggers would have kept is rebuilt from the lines in the same
-/// transaction: the day balances; the other summaries are then kept by the summarizer, as after
-/// any write command. The result is books the
+/// statements, and the summaries are then kept by the summarizer, as after any write command
+/// (the triggers write none). The result is books the
 /// ledger itself would hold — balanced entries, each with its event — on which `verify` holds once
 /// they are sealed (`dfc-bench load-history --seal`).
 enum SyntheticHistory {
@@ -62,20 +61,9 @@ enum SyntheticHistory {
                 SELECT m::date, 'close', session_user FROM generate_series(DATE '2024-12-01', DATE '2026-10-01', interval '1 month') m
                  WHERE NOT EXISTS (SELECT 1 FROM ledger.period_event p WHERE p.month = m::date)
                 """)
-            try tx.execute(
-                """
-                INSERT INTO ledger.balance_day AS b (account, fund, facility_id, currency, day, debit_minor, credit_minor)
-                SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, e.effective_date,
-                       coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0), coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)
-                  FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id
-                 WHERE e.entry_id >= \(firstNew)
-                 GROUP BY 1, 2, 3, 4, 5
-                ON CONFLICT (account, fund, facility_id, currency, day) DO UPDATE
-                   SET debit_minor = b.debit_minor + EXCLUDED.debit_minor, credit_minor = b.credit_minor + EXCLUDED.credit_minor
-                """)
         }
         try db.execute(
-            unsafeSQL: "RESET session_replication_role; ANALYZE ledger.journal_entry; ANALYZE ledger.journal_line; ANALYZE ledger.event; ANALYZE ledger.balance_day")
+            unsafeSQL: "RESET session_replication_role; ANALYZE ledger.journal_entry; ANALYZE ledger.journal_line; ANALYZE ledger.event")
         // The other summaries, as the sealer's run keeps them after every write command; after the
         // ANALYZE, so that it is planned on the new rows' statistics.
         try LedgerStore(connection: db).summarize()
@@ -98,18 +86,8 @@ enum SyntheticHistory {
                        100 + substr(e.event_key, 5)::bigint, 'USD'
                   FROM ledger.journal_entry e, generate_series(1, 2) n WHERE e.event_key LIKE 'rec-%'
                 """)
-            try tx.execute(
-                """
-                INSERT INTO ledger.balance_day AS b (account, fund, facility_id, currency, day, debit_minor, credit_minor)
-                SELECT l.account, l.fund, '', l.currency, e.effective_date,
-                       coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0), coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)
-                  FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.entry_id = l.entry_id WHERE e.event_key LIKE 'rec-%'
-                 GROUP BY 1, 2, 3, 4, 5
-                ON CONFLICT (account, fund, facility_id, currency, day) DO UPDATE
-                   SET debit_minor = b.debit_minor + EXCLUDED.debit_minor, credit_minor = b.credit_minor + EXCLUDED.credit_minor
-                """)
         }
-        try db.execute(unsafeSQL: "RESET session_replication_role; ANALYZE ledger.journal_entry; ANALYZE ledger.journal_line; ANALYZE ledger.balance_day")
+        try db.execute(unsafeSQL: "RESET session_replication_role; ANALYZE ledger.journal_entry; ANALYZE ledger.journal_line")
         try LedgerStore(connection: db).summarize()
     }
 }

@@ -211,15 +211,35 @@ func lines(_ store: LedgerStore, _ result: PostResult) throws -> [String] {
 
     @Test func aFileLargerThanABatchReadsWhatItsEarlierBatchesWrote() throws {
         try withFundedLedger { store in
-            // The disbursement is written in the first batch; the accrual after it reads the
-            // principal back from the balances (which wait for their transaction until read).
+            // The disbursement is written in the first batch; the accrual after it takes the
+            // principal the import keeps for the facility it locked.
             var file = [ev("o", "2026-10-01", "LOAN", .obligate, 100_000_000), ev("d", "2026-10-15", "LOAN", .disburse, 100_000_000)]
             for i in 0..<5_000 { file.append(ev("fee-\(i)", "2026-10-16", "LOAN", .fee, 1)) }
             file.append(ev("accrue", "2026-11-01", "LOAN", .accrue, nil))
             let results = try store.record(file.enumerated().map { ("row \($0.offset + 2)", $0.element) }, file: "big.csv")
             // 1,000,000.00 × 7.25% × 17/360 = 3,423.61
             #expect(try lines(store, try #require(results.last)) == ["Dr 134100 3423.61", "Cr 531000 3423.61"])
-            #expect(try store.connection.scalar(Int64.self, "SELECT (SELECT count(*) FROM ledger.balance_pending) + (SELECT count(*) FROM ledger.balance_fold)") == 0)
+            #expect(try store.verify().isIntact)
+        }
+    }
+
+    @Test func anAccrualInAFileTakesEveryEarlierDisbursementWhateverItsDate() throws {
+        // The principal an import keeps per facility as it goes, from the journal at its start: a
+        // disbursement in the file dated before one recorded earlier starts a step of its own. The
+        // same accrual recorded on its own reads that principal from the journal instead: it must
+        // come out the same.
+        let recorded = [ev("o", "2026-10-01", "LOAN", .obligate, 200_000_000), ev("d1", "2026-10-15", "LOAN", .disburse, 100_000_000)]
+        let file = [ev("d0", "2026-10-05", "LOAN", .disburse, 50_000_000), ev("accrue", "2026-11-01", "LOAN", .accrue, nil)]
+        // 500,000.00 × 7.25% × 10/360 + 1,500,000.00 × 7.25% × 17/360 = 6,142.36
+        let expected = ["Dr 134100 6142.36", "Cr 531000 6142.36"]
+        try withFundedLedger { store in
+            for e in recorded { try store.record(e) }
+            let results = try store.record(file.enumerated().map { ("row \($0.offset + 2)", $0.element) }, file: "backdated.csv")
+            #expect(try lines(store, try #require(results.last)) == expected)
+        }
+        try withFundedLedger { store in
+            for e in recorded + [file[0]] { try store.record(e) }
+            #expect(try lines(store, try store.record(file[1])) == expected)
             #expect(try store.verify().isIntact)
         }
     }

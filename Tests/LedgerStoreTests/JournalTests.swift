@@ -282,27 +282,36 @@ import Testing
         }
     }
 
-    @Test func anEntryRepeatingABalanceKeyChangesEachBalanceRowOnce() throws {
-        // Two lines on one account, fund and facility share a balance row, which one statement can
-        // change only once: that entry's amounts go in through the fold at commit, the next
-        // posting's (distinct keys) at once; the month and total rows wait for the summarizer.
+    @Test func aPostingWritesNoBalanceRowAndIsReadUntilSummarized() throws {
+        // A posting writes its entry and lines only; every balance row waits for the summarizer,
+        // and a read as of any date takes the lines past its watermark meanwhile.
         try withLedger { (store, _) throws in
             let db = store.connection
+            func days() throws -> [String] {
+                try db.query("SELECT day::text, debit_minor FROM ledger.balance_day WHERE account = '135000' AND facility_id = 'F1' ORDER BY day")
+                    .map { "\(try $0.decode(String.self, at: 0)) \(try $0.decode(Int64.self, at: 1))" }
+            }
             _ = try store.post(entry("split", "2026-10-05", "135000 FIN-DL debit 70.00 USD F1", "135000 FIN-DL debit 30.00 USD F1", "101000 FIN-DL credit 100.00 USD"))
-            _ = try store.post(entry("single", "2026-10-06", "135000 FIN-DL debit 5.00 USD F1", "101000 FIN-DL credit 5.00 USD"))
-            #expect(try balanceLines(store, asOf: "2026-10-05") == ["101000 FIN-DL USD -10000", "135000 FIN-DL USD 10000"])
-            #expect(try balanceLines(store, asOf: "2026-10-31") == ["101000 FIN-DL USD -10500", "135000 FIN-DL USD 10500"])
-            let days = try db.query("SELECT day::text, debit_minor FROM ledger.balance_day WHERE account = '135000' AND facility_id = 'F1' ORDER BY day")
-                .map { "\(try $0.decode(String.self, at: 0)) \(try $0.decode(Int64.self, at: 1))" }
-            #expect(days == ["2026-10-05 10000", "2026-10-06 500"])
-            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.balance_month") == 0)
-            #expect(try store.summarize() == 2)
+            _ = try store.post(entry("single", "2026-10-20", "135000 FIN-DL debit 5.00 USD F1", "101000 FIN-DL credit 5.00 USD"))
+            #expect(try db.scalar(Int64.self, "SELECT (SELECT count(*) FROM ledger.balance_day) + (SELECT count(*) FROM ledger.balance_month) + (SELECT count(*) FROM ledger.balance_total)") == 0)
+            // Read from the lines: a date in the first half of the month, one in the second, one before.
+            for _ in 1...2 {
+                #expect(try balanceLines(store, asOf: "2026-10-04") == [])
+                #expect(try balanceLines(store, asOf: "2026-10-05") == ["101000 FIN-DL USD -10000", "135000 FIN-DL USD 10000"])
+                #expect(try balanceLines(store, asOf: "2026-10-19") == ["101000 FIN-DL USD -10000", "135000 FIN-DL USD 10000"])
+                #expect(try balanceLines(store, asOf: "2026-10-20") == ["101000 FIN-DL USD -10500", "135000 FIN-DL USD 10500"])
+                #expect(try balanceLines(store, asOf: "2026-10-31") == ["101000 FIN-DL USD -10500", "135000 FIN-DL USD 10500"])
+                // The same figures from the summaries, once they hold both entries.
+                if try days().isEmpty { #expect(try store.summarize() == 2) }
+            }
+            #expect(try days() == ["2026-10-05 10000", "2026-10-20 500"])
             #expect(try db.scalar(Int64.self, "SELECT debit_minor FROM ledger.balance_month WHERE account = '135000' AND facility_id = 'F1'") == 10500)
-            // Until the next run, a balance after a new posting reads its lines.
-            _ = try store.post(entry("nov", "2026-11-02", "135000 FIN-DL debit 1.00 USD F1", "101000 FIN-DL credit 1.00 USD"))
-            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.balance_month WHERE month = '2026-11-01'") == 0)
+            // A posting after the run: summaries and its lines together.
+            _ = try store.post(entry("oct", "2026-10-25", "135000 FIN-DL debit 1.00 USD F1", "101000 FIN-DL credit 1.00 USD"))
+            #expect(try days() == ["2026-10-05 10000", "2026-10-20 500"])
+            #expect(try balanceLines(store, asOf: "2026-10-24") == ["101000 FIN-DL USD -10500", "135000 FIN-DL USD 10500"])
+            #expect(try balanceLines(store, asOf: "2026-10-25") == ["101000 FIN-DL USD -10600", "135000 FIN-DL USD 10600"])
             #expect(try balanceLines(store, asOf: "2026-12-31") == ["101000 FIN-DL USD -10600", "135000 FIN-DL USD 10600"])
-            #expect(try db.scalar(Int64.self, "SELECT count(*) FROM ledger.balance_pending") == 0)
             #expect(try store.verify().isIntact)
         }
     }
@@ -368,7 +377,7 @@ import Testing
         }
     }
 
-    @Test func aBatchsBalancesWaitForTheFoldOrTheCommit() throws {
+    @Test func aBatchIsReadInItsTransactionAndSummarizedOnceCommitted() throws {
         try withLedger { (store, conninfo) throws in
             let db = store.connection
             /// `entries` entries (cash `cents` against borrowing) whose lines come in one statement:
@@ -380,33 +389,30 @@ import Testing
                 }
                 try tx.execute(SQL(unsafeSQL: "INSERT INTO ledger.journal_line VALUES " + ids.map { "(\($0), 1, '101000', 'FIN-DL', NULL, 'debit', \(cents), 'USD'), (\($0), 2, '251000', 'FIN-DL', NULL, 'credit', \(cents), 'USD')" }.joined(separator: ", ")))
             }
-            func cash(_ tx: Connection) throws -> Int64 {
-                try tx.scalar(Int64.self, "SELECT coalesce(sum(debit_minor - credit_minor), 0)::bigint FROM ledger.balance_day WHERE account = '101000'") ?? -1
+            /// Cash as the summaries hold it, and as the entries past their watermark add to it.
+            func cash(_ tx: Connection) throws -> (summarized: Int64, past: Int64) {
+                (try tx.scalar(Int64.self, "SELECT coalesce(sum(debit_minor - credit_minor), 0)::bigint FROM ledger.balance_day WHERE account = '101000'") ?? -1,
+                 try tx.scalar(Int64.self, "SELECT coalesce(sum(net), 0)::bigint FROM ledger.unsummarized_lines(NULL) WHERE account = '101000'") ?? -1)
             }
             try db.transaction { tx in
                 try batch(tx, "a", 500)
-                #expect(try cash(tx) == 0, "a batch's balances wait")
-                #expect(try tx.scalar(Int64.self, "SELECT count(*) FROM ledger.balance_pending") == 4)
-                #expect(try tx.scalar(Int64.self, "SELECT ledger.fold_balances()") == 4, "two accounts on two days")
-                #expect(try cash(tx) == 1_000)
-                #expect(try tx.scalar(Int64.self, "SELECT count(*) FROM ledger.balance_pending") == 0)
-                // One entry in a statement (every posting) writes its balances at once.
+                #expect(try cash(tx) == (0, 1_000), "its own transaction reads a batch's lines")
                 try batch(tx, "one", 7, entries: 1)
-                #expect(try cash(tx) == 1_007)
                 try batch(tx, "b", 20)
-                #expect(try cash(tx) == 1_007)
+                #expect(try cash(tx) == (0, 1_047))
             }
-            // The commit folded what was left; another transaction's pending rows are its own: one
-            // left open while another commits is folded by its own commit only.
-            #expect(try cash(db) == 1_047)
+            // Another transaction's rows are its own until it commits, and the summarizer passes
+            // only what is committed below the oldest running transaction.
             let other = try LedgerStore(conninfo: conninfo).connection
             try other.execute("BEGIN")
             try batch(other, "c", 1)
             try db.transaction { tx in try batch(tx, "d", 100) }
-            #expect(try cash(db) == 1_247)
+            #expect(try cash(db) == (0, 1_247))
+            #expect(try store.summarize() == 5, "the entries written before the open transaction's, not d's after it")
+            #expect(try cash(db) == (1_047, 200))
             try other.execute("COMMIT")
-            #expect(try cash(db) == 1_249)
-            #expect(try db.scalar(Int64.self, "SELECT (SELECT count(*) FROM ledger.balance_pending) + (SELECT count(*) FROM ledger.balance_fold)") == 0)
+            #expect(try store.summarize() == 4)
+            #expect(try cash(db) == (1_249, 0))
             #expect(try store.verify().isIntact)
         }
     }

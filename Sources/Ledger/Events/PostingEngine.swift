@@ -138,7 +138,7 @@ public enum PostingEngine {
         var change: [String: (account: String, fund: String, currency: Currency, net: Int64)] = [:]
         for line in entry.lines where controlAccounts[line.account] != nil {
             let k = "\(line.account)|\(line.fund)|\(line.amount.currency.code)"
-            let signed = line.side == .debit ? line.amount.minorUnits : -line.amount.minorUnits
+            let signed = line.signedMinorUnits
             change[k, default: (line.account, line.fund, line.amount.currency, 0)].net += signed
         }
         for (_, c) in change.sorted(by: { $0.key < $1.key }) {
@@ -162,7 +162,7 @@ extension FacilityPosition {
     public func applying(_ entry: NewEntry, type: EventType, amount: Int64?) -> FacilityPosition {
         var p = self
         for line in entry.lines {
-            let signed = line.side == .debit ? line.amount.minorUnits : -line.amount.minorUnits
+            let signed = line.signedMinorUnits
             switch line.account {
             case "135000": p.principal += signed
             case "134100": p.accruedInterest += signed

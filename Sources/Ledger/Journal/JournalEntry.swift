@@ -18,6 +18,9 @@ public struct JournalLine: Hashable, Sendable {
         self.amount = amount
     }
 
+    /// The amount in minor units, debits positive and credits negative.
+    public var signedMinorUnits: Int64 { side == .debit ? amount.minorUnits : -amount.minorUnits }
+
     /// The same line on the other side.
     public var mirrored: JournalLine {
         var line = self
@@ -101,7 +104,7 @@ public enum Journal {
             if let facility = line.facility, !isWellFormedFacilityID(facility) {
                 throw .invalidLine(eventKey: key, line: n, field: "facility", value: facility, reason: "a facility id is 1 to 64 letters, digits, '.', '_' or '-'")
             }
-            let signed = line.side == .debit ? line.amount.minorUnits : -line.amount.minorUnits
+            let signed = line.signedMinorUnits
             let currency = line.amount.currency
             try accumulate(&bySet, BalanceGroup(label: account.set.rawValue, currency: currency), signed, key)
             try accumulate(&byFund, BalanceGroup(label: "fund \(line.fund)", currency: currency), signed, key)

@@ -94,7 +94,7 @@ public struct RegisterBuilder: Sendable {
     public mutating func row(_ l: RegisterLine) throws -> RegisterReport.Row {
         let amount = l.line.amount
         let key = Key(fund: l.line.fund, currency: amount.currency.code)
-        let signed = l.line.side == .debit ? amount.minorUnits : -amount.minorUnits
+        let signed = l.line.signedMinorUnits
         let (balance, overflow) = running[key, default: 0].addingReportingOverflow(signed)
         guard !overflow else { throw MoneyError.overflow(operation: "register balance of fund \(key.fund) \(key.currency)") }
         running[key] = balance
