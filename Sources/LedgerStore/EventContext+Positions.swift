@@ -85,12 +85,11 @@ extension EventContext {
         for row in try tx.query(
             """
             SELECT facility_id, day, sum(net)::bigint FROM (
-                SELECT facility_id, day, debit_minor - credit_minor AS net FROM ledger.balance_day
-                 WHERE account = '135000' AND facility_id <> '' AND (\(facilityID)::text IS NULL OR facility_id = \(facilityID)::text)
+                SELECT account, facility_id, day, debit_minor - credit_minor AS net FROM ledger.balance_day
                 UNION ALL
-                SELECT facility_id, day, net FROM ledger.unsummarized_lines(NULL)
-                 WHERE account = '135000' AND facility_id <> '' AND (\(facilityID)::text IS NULL OR facility_id = \(facilityID)::text)
+                SELECT account, facility_id, day, net FROM ledger.unsummarized_lines(NULL)
             ) p
+             WHERE account = '135000' AND facility_id <> '' AND (\(facilityID)::text IS NULL OR facility_id = \(facilityID)::text)
              GROUP BY facility_id, day ORDER BY facility_id, day
             """)
         {

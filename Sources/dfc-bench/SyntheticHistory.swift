@@ -64,7 +64,7 @@ enum SyntheticHistory {
         }
         try db.execute(
             unsafeSQL: "RESET session_replication_role; ANALYZE ledger.journal_entry; ANALYZE ledger.journal_line; ANALYZE ledger.event")
-        // The other summaries, as the sealer's run keeps them after every write command; after the
+        // The summaries, as the sealer's run keeps them after every write command; after the
         // ANALYZE, so that it is planned on the new rows' statistics.
         try LedgerStore(connection: db).summarize()
     }
