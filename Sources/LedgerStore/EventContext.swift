@@ -44,8 +44,9 @@ final class EventContext {
     /// The ids that come more than once in a batch: those recorded are added to `knownKeys`
     /// (nil: every one recorded is).
     var repeatedKeys: Set<String>?
-    /// Principal (135000) by day, per facility locked by `lockAll`: read once under the locks,
-    /// then kept current by `record` as its entries move 135000.
+    /// Principal (135000) by day, per facility whose accruals `lockAll` was told this transaction
+    /// computes: read once under the locks, then kept current by `record` as its entries move
+    /// 135000. Any other facility's accrual writes what waits and reads its principal afresh.
     var principalSteps: [String: [Step<Int64>]] = [:]
     /// Rate resets per index, read once.
     var resets: [String: [RateReset]] = [:]
@@ -82,8 +83,10 @@ final class EventContext {
     }
 
     /// Locks the facilities' funds and then the facilities (in id order, one statement), and
-    /// reads what those locks protect for all of them at once: positions, accrual ends, principal.
-    func lockAll(_ list: [Facility]) throws {
+    /// reads what those locks protect for all of them at once: positions, accrual ends, and the
+    /// principal by day of those in `keepingPrincipalOf` (nil: all of them): an import keeps it
+    /// only for the facilities its file accrues, not for every facility it moves.
+    func lockAll(_ list: [Facility], keepingPrincipalOf accruing: Set<String>? = nil) throws {
         try lockFunds(Set(list.map { "\($0.instrument.fund)|\($0.currency.code)" }))
         let ids = list.map(\.id).filter { !lockedFacilities.contains($0) }
         guard !ids.isEmpty else { return }
@@ -95,11 +98,11 @@ final class EventContext {
         for row in try tx.query("SELECT facility_id, max(accrued_to) FROM ledger.event WHERE accrued_to IS NOT NULL GROUP BY 1") {
             ends[try row.decode(String.self, at: 0)] = try row.decode(at: 1)
         }
-        let steps = try readPrincipalSteps(nil)
+        let steps = accruing?.isEmpty == true ? [:] : try readPrincipalSteps(nil)
         for id in ids {
             try setPosition(id, fresh[id] ?? FacilityPosition())
             accruedTo[id] = .some(ends[id])
-            principalSteps[id] = steps[id] ?? []
+            if accruing?.contains(id) ?? true { principalSteps[id] = steps[id] ?? [] }
         }
     }
 

@@ -100,7 +100,7 @@ extension LedgerStore {
                 context.knownKeys = known
                 context.repeatedKeys = keys.repeated
                 try context.lockFunds(funds)
-                try context.lockAll(touched)
+                try context.lockAll(touched, keepingPrincipalOf: keys.accruing)
             }
             // Checked one by one in order, written a few thousand at a time.
             try context.startBatching()

@@ -51,18 +51,21 @@ import Testing
     }
 
     /// The keys gathered while the file is read are those of its events: every id, the ids that
-    /// repeat, the facilities named, and the fund and currency of the fund-level events.
+    /// repeat, the facilities named, those accrued, and the fund and currency of the fund-level events.
     @Test func gathersTheKeysOfItsEventsAsItReadsThem() throws {
         let text = "event_id,date,facility_id,fund,type,amount,currency\n"
             + "f1,2026-10-01,,FIN-DL,allot,500.00,USD\n"
             + "a,2026-10-01,L1,,obligate,100.00,\n"
             + "b,2026-10-02,L2,,obligate,2.00,\n"
             + "a,2026-10-03,L1,,disburse,3.00,\n"
+            + "i,2026-11-01,L2,,accrue,,\n"
         let (events, keys) = try EventFile.read(Array(text.utf8), file: "e.csv", currencies: ["L1": .usd, "L2": .usd])
-        #expect(keys.ids == ["f1", "a", "b"] && keys.repeated == ["a"])
-        #expect(keys.facilityIDs == ["L1", "L2"] && keys.funds == ["FIN-DL|USD"])
+        #expect(keys.ids == ["f1", "a", "b", "i"] && keys.repeated == ["a"])
+        #expect(keys.facilityIDs == ["L1", "L2"] && keys.accruing == ["L2"] && keys.funds == ["FIN-DL|USD"])
         let again = EventKeys(events.map(\.event))
-        #expect(again.ids == keys.ids && again.repeated == keys.repeated && again.facilityIDs == keys.facilityIDs && again.funds == keys.funds)
+        #expect(
+            again.ids == keys.ids && again.repeated == keys.repeated && again.facilityIDs == keys.facilityIDs && again.accruing == keys.accruing
+                && again.funds == keys.funds)
     }
 
     @Test func aBadRowIsNamedWhenTheFileIsRead() {

@@ -72,6 +72,8 @@ public struct EventKeys: Sendable {
     /// Ids that come more than once.
     public private(set) var repeated: Set<String> = []
     public private(set) var facilityIDs: Set<String> = []
+    /// The facilities with an accrual in the file (its interest needs their principal by day).
+    public private(set) var accruing: Set<String> = []
     /// `FUND|CURRENCY` of the events that name a fund and a currency and no facility.
     public private(set) var funds: Set<String> = []
 
@@ -86,6 +88,7 @@ public struct EventKeys: Sendable {
         if !ids.insert(event.id).inserted { repeated.insert(event.id) }
         if let id = event.facilityID {
             facilityIDs.insert(id)
+            if event.type == .accrue { accruing.insert(id) }
         } else if let fund = event.fund, let currency = event.currency {
             funds.insert("\(fund)|\(currency.code)")
         }
