@@ -60,7 +60,7 @@ extension EventContext {
     /// `to`; nil when it has never had principal.
     func accrual(_ facility: Facility, to: CivilDate) throws -> ComputedAccrual? {
         guard let terms = facility.terms else { return nil }
-        let steps = try principalSteps[facility.id] ?? readPrincipalSteps(facility.id)[facility.id] ?? []
+        let steps = try principalSteps[facility.id] ?? readPrincipalSteps([facility.id])[facility.id] ?? []
         let accruedTo = try lastAccruedTo(facility.id)
         guard let from = accruedTo ?? steps.first?.date, from < to else { return nil }
         let rates: [Step<ExactDecimal>]
@@ -77,10 +77,12 @@ extension EventContext {
         }
     }
 
-    /// The principal (135000) of one facility, or of every facility, as a step function by day:
-    /// the day balances, kept up to the watermark, and the lines of the entries past it.
-    func readPrincipalSteps(_ facilityID: String?) throws -> [String: [Step<Int64>]] {
+    /// The principal (135000) of these facilities (nil: every facility) as a step function by
+    /// day: the day balances, kept up to the watermark, and the lines of the entries past it.
+    func readPrincipalSteps(_ facilityIDs: [String]?) throws -> [String: [Step<Int64>]] {
         var steps: [String: [Step<Int64>]] = [:]
+        if facilityIDs?.isEmpty == true { return steps }
+        let ids = facilityIDs.map { ArrayLiteral($0).literal }
         var running: [String: Int64] = [:]
         for row in try tx.query(
             """
@@ -89,7 +91,7 @@ extension EventContext {
                 UNION ALL
                 SELECT account, facility_id, day, net FROM ledger.unsummarized_lines(NULL)
             ) p
-             WHERE account = '135000' AND facility_id <> '' AND (\(facilityID)::text IS NULL OR facility_id = \(facilityID)::text)
+             WHERE account = '135000' AND facility_id <> '' AND (\(ids)::text[] IS NULL OR facility_id = ANY (\(ids)::text[]))
              GROUP BY facility_id, day ORDER BY facility_id, day
             """)
         {

@@ -72,8 +72,8 @@ extension EventContext {
                 let k = "\(line.account)|\(line.fund)|\(line.amount.currency.code)"
                 if let b = controlBalances[k] { controlBalances[k] = b + line.signedMinorUnits }
             }
-            if line.account == "135000", let id = line.facility, principalSteps[id] != nil {
-                principalSteps[id]!.add(line.signedMinorUnits, from: entry.effectiveDate)
+            if line.account == "135000", let id = line.facility {
+                principalSteps[id]?.add(line.signedMinorUnits, from: entry.effectiveDate)
             }
         }
         return PostResult(entryID: entryID, eventKey: key, status: .created, warnings: decision.warnings)

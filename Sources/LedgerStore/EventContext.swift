@@ -98,7 +98,7 @@ final class EventContext {
         for row in try tx.query("SELECT facility_id, max(accrued_to) FROM ledger.event WHERE accrued_to IS NOT NULL GROUP BY 1") {
             ends[try row.decode(String.self, at: 0)] = try row.decode(at: 1)
         }
-        let steps = accruing?.isEmpty == true ? [:] : try readPrincipalSteps(nil)
+        let steps = try readPrincipalSteps(accruing.map { Array($0) })
         for id in ids {
             try setPosition(id, fresh[id] ?? FacilityPosition())
             accruedTo[id] = .some(ends[id])
