@@ -78,7 +78,8 @@ extension EventContext {
     }
 
     /// The principal (135000) of these facilities (nil: every facility) as a step function by
-    /// day: the day balances, kept up to the watermark, and the lines of the entries past it.
+    /// day: its days kept up to the watermark (`ledger.balance_day`, the month rows' running
+    /// sums), and the lines of the entries past it.
     func readPrincipalSteps(_ facilityIDs: [String]?) throws -> [String: [Step<Int64>]] {
         var steps: [String: [Step<Int64>]] = [:]
         if facilityIDs?.isEmpty == true { return steps }

@@ -23,6 +23,7 @@ public enum LedgerMigrations {
         migration("0013_statement_references.sql", PackageResources._013_statement_references_sql),
         migration("0014_summarize_by_size.sql", PackageResources._014_summarize_by_size_sql),
         migration("0015_day_balances_by_summarizer.sql", PackageResources._015_day_balances_by_summarizer_sql),
+        migration("0016_days_in_month_rows.sql", PackageResources._016_days_in_month_rows_sql),
     ]
 
     /// The migrations the baseline replaced, before the first release: a database built from them

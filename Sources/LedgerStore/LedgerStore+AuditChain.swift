@@ -385,7 +385,7 @@ extension LedgerStore {
                 )
                 SELECT facility_id, event_type, \(summary.label), coalesce(f.currency, 'USD'),
                        b.amount_minor, b.principal_credit_minor, r.amount_minor, r.principal_credit_minor, count(*) OVER ()
-                  FROM recomputed r
+                  FROM \(summary.moved("amount_minor", "principal_credit_minor")) r
                   FULL JOIN ledger.\(unsafeSQL: summary.table) b USING (facility_id, event_type \(summary.using))
                   LEFT JOIN ledger.facility f USING (facility_id)
                  WHERE b.amount_minor IS DISTINCT FROM r.amount_minor OR b.principal_credit_minor IS DISTINCT FROM r.principal_credit_minor
@@ -430,7 +430,7 @@ extension LedgerStore {
                 )
                 SELECT account, fund, facility_id, currency, \(summary.label),
                        b.debit_minor, b.credit_minor, r.debit_minor, r.credit_minor, count(*) OVER ()
-                  FROM recomputed r FULL JOIN ledger.\(unsafeSQL: summary.table) b USING (account, fund, facility_id, currency \(summary.using))
+                  FROM \(summary.moved("debit_minor", "credit_minor")) r FULL JOIN ledger.\(unsafeSQL: summary.table) b USING (account, fund, facility_id, currency \(summary.using))
                  WHERE b.debit_minor IS DISTINCT FROM r.debit_minor OR b.credit_minor IS DISTINCT FROM r.credit_minor
                  ORDER BY account, fund, facility_id, currency, 5
                  LIMIT \(VerifyReport.problemLimit)
@@ -452,8 +452,8 @@ extension LedgerStore {
     }
 }
 
-/// A stored summary `verify` recomputes: its table, the period its rows are kept by (nil: all
-/// time), and whether it covers every entry or those up to the watermark.
+/// A stored summary `verify` recomputes: its table (the days' are views of the month rows'
+/// running sums) and the period its rows are kept by (nil: all time).
 private struct SummaryTable {
     var table: String
     var column: String?
@@ -481,4 +481,10 @@ private struct SummaryTable {
         }
     }
     var using: SQL { column.map { ", \(unsafeSQL: $0)" } ?? "" }
+    /// The recomputed rows to compare: of the days (the views over the month rows' running sums,
+    /// Schema/0016_days_in_month_rows.sql), those that moved a figure.
+    func moved(_ figures: String...) -> SQL {
+        guard column == "day" else { return "recomputed" }
+        return "(SELECT * FROM recomputed WHERE \(unsafeSQL: figures.map { "\($0) <> 0" }.joined(separator: " OR ")))"
+    }
 }

@@ -31,10 +31,9 @@ extension LedgerStore {
     /// statement: its summaries and the entries past their watermark agree (Schema/0012_summaries.sql).
     ///
     /// As of `.latest`: the all-time totals and the entries past the watermark. As of a date: the
-    /// totals, less the months after the date's (`SummarizedRead`), and of the date's own month
-    /// the days up to the date or, from its middle on, less the days after it. So the cost follows
-    /// the keys (accounts × funds × facilities) and the months after the date, never the lines:
-    /// a busy month open or closed costs the same.
+    /// totals, less the months from the date's on, plus that month's running sums up to the date
+    /// (`SummarizedRead`). So the cost follows the keys (accounts × funds × facilities) and the
+    /// months after the date, never the lines: a busy month open or closed costs the same.
     static func balanceRows(
         _ db: Connection, asOf: CivilDate, knownAt: Instant? = nil, fund: String? = nil, account: String? = nil, facility: String? = nil,
         byFacility: Bool, accounts: [String]? = nil
@@ -51,7 +50,9 @@ extension LedgerStore {
             return filter
         }
         let read = SummarizedRead(asOf)
-        let summaries = read.rows(of: "balance", key: "account, fund, currency, facility_id", values: ["net": "debit_minor - credit_minor"], keys: { keys($0) })
+        let summaries = read.rows(
+            of: "balance", key: ["account", "fund", "currency", "facility_id"], columns: ["debit_minor", "credit_minor"],
+            values: ["net": "debit_minor - credit_minor"], keys: { keys($0) })
         // As known at a time: take out what was recorded later (only those entries are read).
         let recordedLater: SQL =
             knownAt == nil
@@ -89,52 +90,33 @@ extension LedgerStore {
 }
 
 /// How a read as of a date is assembled from the summaries kept up to the watermark (the totals,
-/// the months, the days), so that it reads neither the lines nor a busy month's days
-/// (Schema/0012_summaries.sql, 0015). Balances and event sums are read the same way.
+/// and the month rows with their days' running sums), so that it reads neither the lines nor a
+/// busy month's days (Schema/0012_summaries.sql, 0016). Balances and event sums are read the same way.
 struct SummarizedRead {
-    enum Days {
-        /// Add the days of the date's month up to the date (the first half of its month)...
-        case upTo(from: CivilDate)
-        /// ... or take away the days after the date, before the next month (the second half).
-        case after(before: CivilDate)
-    }
     var asOf: CivilDate
-    /// Take away the months from this one on (nil, with no days: a read as of `.latest`).
-    var monthsFrom: CivilDate?
-    var days: Days?
+    /// The date's month, the first months taken away (nil: a read as of `.latest`, all time).
+    var month: CivilDate?
 
     init(_ asOf: CivilDate) {
         self.asOf = asOf
-        guard asOf != .latest else { return }
-        let month = YearMonth(asOf)
-        if asOf.day * 2 <= CivilDate.daysInMonth(year: asOf.year, month: asOf.month) {
-            monthsFrom = month.firstDay
-            days = .upTo(from: month.firstDay)
-        } else {
-            monthsFrom = month.next.firstDay
-            days = .after(before: month.next.firstDay)
-        }
+        month = asOf == .latest ? nil : YearMonth(asOf).firstDay
     }
 
     /// The summary rows the read takes, as one UNION ALL: `<kind>_total`, less `<kind>_month`
-    /// from `monthsFrom` on, and of the date's own month the days of `<kind>_day` up to the date
-    /// or, less, after it. Each row is its `key` columns and its `values` (name: expression over
-    /// one row), negated where taken away; `keys(alias)` narrows to the keys asked for.
-    func rows(of kind: String, key: String, values: KeyValuePairs<String, String>, keys: (String) -> SQL) -> SQL {
-        func select(_ alias: String, _ table: String, negated: Bool) -> SQL {
-            let columns = values.map { "\(negated ? "-" : "")(\($0.value)) AS \($0.key)" }.joined(separator: ", ")
-            return "SELECT \(unsafeSQL: key), \(unsafeSQL: columns) FROM ledger.\(unsafeSQL: kind)_\(unsafeSQL: table) \(unsafeSQL: alias) WHERE true \(keys(alias))"
+    /// from the date's month on, plus that month's running sums up to the date (element `day` of
+    /// each `day_<column>`). Each row is its `key` columns and its `values` (name: expression over
+    /// one row's `columns`), negated where taken away; `keys(alias)` narrows to the keys asked for.
+    func rows(of kind: String, key: [String], columns: [String], values: KeyValuePairs<String, String>, keys: (String) -> SQL) -> SQL {
+        func select(_ alias: String, from source: SQL, negated: Bool) -> SQL {
+            let figures = values.map { "\(negated ? "-" : "")(\($0.value)) AS \($0.key)" }.joined(separator: ", ")
+            return "SELECT \(unsafeSQL: key.joined(separator: ", ")), \(unsafeSQL: figures) FROM \(source) \(unsafeSQL: alias) WHERE true \(keys(alias))"
         }
-        var rows = select("t", "total", negated: false)
-        if let monthsFrom {
-            rows += "\nUNION ALL\n" + select("m", "month", negated: true) + " AND m.month >= \(monthsFrom)::date"
-        }
-        switch days {
-        case .upTo(let from):
-            rows += "\nUNION ALL\n" + select("d", "day", negated: false) + " AND d.day >= \(from)::date AND d.day <= \(asOf)::date"
-        case .after(let before):
-            rows += "\nUNION ALL\n" + select("d", "day", negated: true) + " AND d.day > \(asOf)::date AND d.day < \(before)::date"
-        case nil: break
+        var rows = select("t", from: "ledger.\(unsafeSQL: kind)_total", negated: false)
+        if let month {
+            rows += "\nUNION ALL\n" + select("m", from: "ledger.\(unsafeSQL: kind)_month", negated: true) + " AND m.month >= \(month)::date"
+            let running = (key.map { "r.\($0)" } + columns.map { "r.day_\($0)[\(asOf.day)] AS \($0)" }).joined(separator: ", ")
+            rows += "\nUNION ALL\n"
+                + select("d", from: "(SELECT \(unsafeSQL: running) FROM ledger.\(unsafeSQL: kind)_month r WHERE r.month = \(month)::date)", negated: false)
         }
         return rows
     }

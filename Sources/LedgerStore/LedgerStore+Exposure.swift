@@ -37,7 +37,7 @@ extension LedgerStore {
         func onFacility(_ alias: String) -> SQL { facility.map { "AND \(unsafeSQL: alias).facility_id = \($0)" } ?? "" }
         let read = SummarizedRead(asOf)
         let sums = read.rows(
-            of: "event", key: "facility_id, event_type", values: ["amount": "amount_minor", "principal": "principal_credit_minor"], keys: onFacility)
+            of: "event", key: ["facility_id", "event_type"], columns: ["amount_minor", "principal_credit_minor"], values: ["amount": "amount_minor", "principal": "principal_credit_minor"], keys: onFacility)
         // As known at a time: everything, less the events of entries recorded later.
         let recordedLater: SQL =
             knownAt == nil

@@ -166,7 +166,7 @@ struct LoadHistory: ParsableCommand {
         let start = DispatchTime.now()
         let entries = lines / 2
         try SyntheticHistory.load(db, entries: entries, facilities: facilities)
-        try db.execute(unsafeSQL: "ANALYZE ledger.balance_month; ANALYZE ledger.balance_total; ANALYZE ledger.event_month; ANALYZE ledger.event_day; ANALYZE ledger.event_total")
+        try db.execute(unsafeSQL: "ANALYZE ledger.balance_month; ANALYZE ledger.balance_total; ANALYZE ledger.event_month; ANALYZE ledger.event_total")
         let loaded = elapsedSeconds(since: start)
         let sealStart = DispatchTime.now()
         let sealed = seal ? try LedgerStore(connection: db).sealCommitted().sealed : 0

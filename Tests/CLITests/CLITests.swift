@@ -557,7 +557,7 @@ func tool(_ name: String, _ arguments: [String]) throws -> CLI {
             // Derived rows are the triggers' alone.
             let officerDB = try TestDatabase.connect(asOfficer)
             #expect(throws: PostgresError.self) { try officerDB.execute("UPDATE ledger.balance_month SET debit_minor = 0") }
-            #expect(throws: PostgresError.self) { try officerDB.execute("INSERT INTO ledger.balance_day VALUES ('101000', 'PRG', '', 'USD', '2026-10-01', 1, 0)") }
+            #expect(throws: PostgresError.self) { try officerDB.execute("UPDATE ledger.event_month SET day_amount_minor[1] = 0") }
             // Journal rows only through the posting path (ledger.post_entry), even for an officer.
             #expect(throws: PostgresError.self) {
                 try officerDB.execute("INSERT INTO ledger.journal_entry (event_key, effective_date, description, line_count) VALUES ('raw', '2026-11-02', 'raw', 2)")

@@ -152,11 +152,26 @@ import TestSupport
     @Test func verifyNamesAnAlteredBalance() throws {
         try withLedger { store, _ in
             try postThree(store)
-            try tamper(store, "UPDATE ledger.balance_month SET debit_minor = debit_minor + 1 WHERE account = '101000' AND month = '2026-10-01'")
+            // A month row's running sums end at its total, so one altered with its total moves its last day too.
+            try tamper(
+                store,
+                "UPDATE ledger.balance_month SET debit_minor = debit_minor + 1, day_debit_minor[31] = day_debit_minor[31] + 1 WHERE account = '101000' AND month = '2026-10-01'")
             let report = try store.verify()
-            #expect(report.problems == [.balanceMismatch(key: "101000 fund FIN-DL USD 2026-10", stored: "debit 100.01, credit 0.00", recomputed: "debit 100.00, credit 0.00")])
-            try tamper(store, "UPDATE ledger.balance_day SET credit_minor = credit_minor + 5 WHERE account = '251000' AND day = '2026-10-05'")
-            #expect(try store.verify().problems.last == .balanceMismatch(key: "251000 fund FIN-DL USD 2026-10-05", stored: "debit 0.00, credit 100.05", recomputed: "debit 0.00, credit 100.00"))
+            #expect(report.problems == [
+                .balanceMismatch(key: "101000 fund FIN-DL USD 2026-10", stored: "debit 100.01, credit 0.00", recomputed: "debit 100.00, credit 0.00"),
+                .balanceMismatch(key: "101000 fund FIN-DL USD 2026-10-31", stored: "debit 0.01, credit 0.00", recomputed: "nothing"),
+            ])
+            // The table refuses a total its running sums do not end at.
+            #expect {
+                try tamper(store, "UPDATE ledger.balance_month SET credit_minor = credit_minor + 1 WHERE account = '101000' AND month = '2026-10-01'")
+            } throws: { ($0 as? PostgresError)?.code?.rawValue == "23514" }
+            try store.connection.execute(unsafeSQL: "RESET session_replication_role")
+            // A day is one element of its month row's running sums: raised alone, it moves its own day and the next.
+            try tamper(store, "UPDATE ledger.balance_month SET day_credit_minor[5] = day_credit_minor[5] + 5 WHERE account = '251000' AND month = '2026-10-01'")
+            #expect(try store.verify().problems.suffix(2) == [
+                .balanceMismatch(key: "251000 fund FIN-DL USD 2026-10-05", stored: "debit 0.00, credit 100.05", recomputed: "debit 0.00, credit 100.00"),
+                .balanceMismatch(key: "251000 fund FIN-DL USD 2026-10-06", stored: "debit 0.00, credit -0.05", recomputed: "nothing"),
+            ])
             try tamper(store, "UPDATE ledger.balance_total SET debit_minor = debit_minor - 1 WHERE account = '135000'")
             #expect(try store.verify().problems.last == .balanceMismatch(key: "135000 fund FIN-DL USD all time", stored: "debit 59.99, credit 10.00", recomputed: "debit 60.00, credit 10.00"))
             // A total missing altogether is named too.

@@ -135,15 +135,17 @@ import Testing
             #expect(report.isIntact && report.eventSumsChecked > 0, "\(report.problems)")
             #expect(try db.scalar(Int.self, "SELECT count(*) FROM ledger.event_day") ?? 0 > 0, "days are summarized")
             // A superuser's edit of a summary is named by verify.
-            try db.execute(unsafeSQL: "UPDATE ledger.event_month SET amount_minor = amount_minor + 1 WHERE month = '2026-10-01' AND facility_id = 'EQTY' AND event_type = 'equity-call'")
-            try db.execute(unsafeSQL: "UPDATE ledger.event_day SET principal_credit_minor = 7 WHERE day = '2026-10-20' AND facility_id = 'LOAN' AND event_type = 'repay'")
+            try db.execute(unsafeSQL: "UPDATE ledger.event_month SET amount_minor = amount_minor + 1, day_amount_minor[31] = day_amount_minor[31] + 1 WHERE month = '2026-10-01' AND facility_id = 'EQTY' AND event_type = 'equity-call'")
+            try db.execute(unsafeSQL: "UPDATE ledger.event_month SET day_principal_credit_minor[20] = day_principal_credit_minor[20] + 7 WHERE month = '2026-10-01' AND facility_id = 'LOAN' AND event_type = 'repay'")
             try db.execute(unsafeSQL: "UPDATE ledger.event_total SET amount_minor = amount_minor - 1 WHERE facility_id = 'GRNT' AND event_type = 'disburse'")
             // (verify's own sealer run summarizes what was left past the watermark first.)
             #expect(try store.verify().problems == [
                 .eventSumMismatch(
                     key: "facility EQTY equity-call 2026-10", stored: "amount 65000.01, 135000 credits 0.00", recomputed: "amount 65000.00, 135000 credits 0.00"),
                 .eventSumMismatch(
-                    key: "facility LOAN repay 2026-10-20", stored: "amount 10000.00, 135000 credits 0.07", recomputed: "amount 10000.00, 135000 credits 10000.00"),
+                    key: "facility LOAN repay 2026-10-20", stored: "amount 10000.00, 135000 credits 10000.07", recomputed: "amount 10000.00, 135000 credits 10000.00"),
+                .eventSumMismatch(key: "facility LOAN repay 2026-10-21", stored: "amount 0.00, 135000 credits -0.07", recomputed: "nothing"),
+                .eventSumMismatch(key: "facility EQTY equity-call 2026-10-31", stored: "amount 0.01, 135000 credits 0.00", recomputed: "nothing"),
                 .eventSumMismatch(
                     key: "facility GRNT disburse all time", stored: "amount 2499.99, 135000 credits 0.00", recomputed: "amount 2500.00, 135000 credits 0.00"),
             ])
