@@ -46,8 +46,10 @@ ALTER TABLE ledger.event_month ADD COLUMN day_amount_minor bigint[], ADD COLUMN 
 
 DROP TABLE ledger.balance_day, ledger.event_day;
 
--- The summarizer (0015 otherwise): the run's lines and events summed per key and day, then per
--- key and month with the days' running sums, then all time from the months.
+-- The summarizer (0015 otherwise): the run's lines and events summed per key and month, with the
+-- days' running sums, then all time from the months. (Summing per key and day first, as before,
+-- made another row for nearly every line, and cost a fifth more: a day rarely has two lines on
+-- one key.)
 CREATE OR REPLACE FUNCTION ledger.summarize(max_entries integer DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ledger SET jit = off SET work_mem = '64MB'
 SET plan_cache_mode = force_custom_plan AS $$
@@ -76,17 +78,14 @@ BEGIN
          WHERE (e.recorded_xid, e.entry_id) > (pos.recorded_xid, pos.entry_id) AND e.recorded_xid < bound
          ORDER BY e.recorded_xid, e.entry_id
          LIMIT max_entries
-    ), events AS MATERIALIZED (
-        SELECT x.effective_date AS day, x.facility_id, x.event_type,
-               coalesce(sum(x.amount_minor), 0)::bigint AS amount, coalesce(sum(x.principal_credit_minor), 0)::bigint AS principal
+    ), events AS (
+        SELECT x.effective_date AS day, x.facility_id, x.event_type, coalesce(x.amount_minor, 0)::bigint AS amount, coalesce(x.principal_credit_minor, 0)::bigint AS principal
           FROM batch b
           JOIN LATERAL (SELECT * FROM ledger.event_effect x WHERE few AND x.entry_id = b.entry_id OFFSET 0) x ON true
-         GROUP BY 1, 2, 3
         UNION ALL
-        SELECT x.effective_date, x.facility_id, x.event_type, coalesce(sum(x.amount_minor), 0)::bigint, coalesce(sum(x.principal_credit_minor), 0)::bigint
+        SELECT x.effective_date, x.facility_id, x.event_type, coalesce(x.amount_minor, 0)::bigint, coalesce(x.principal_credit_minor, 0)::bigint
           FROM batch b JOIN ledger.event_effect x ON x.entry_id = b.entry_id
          WHERE NOT few
-         GROUP BY 1, 2, 3
     ), event_months AS MATERIALIZED (
         SELECT date_trunc('month', day)::date AS month, facility_id, event_type, sum(amount)::bigint AS amount, sum(principal)::bigint AS principal,
                ledger.running_by_day(array_agg(extract(day FROM day)::integer), array_agg(amount)) AS day_amount,
@@ -106,17 +105,14 @@ BEGIN
         ON CONFLICT (facility_id, event_type) DO UPDATE
            SET amount_minor = d.amount_minor + EXCLUDED.amount_minor,
                principal_credit_minor = d.principal_credit_minor + EXCLUDED.principal_credit_minor
-    ), lines AS (
-        SELECT l.account, l.fund, coalesce(l.facility_id, '') AS facility_id, l.currency, b.day,
+    ), line_months AS MATERIALIZED (
+        SELECT l.account, l.fund, coalesce(l.facility_id, '') AS facility_id, l.currency, date_trunc('month', b.day)::date AS month,
                coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0)::bigint AS debit,
-               coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)::bigint AS credit
+               coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)::bigint AS credit,
+               ledger.running_by_day(array_agg(extract(day FROM b.day)::integer), array_agg(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE 0 END)) AS day_debit,
+               ledger.running_by_day(array_agg(extract(day FROM b.day)::integer), array_agg(CASE l.side WHEN 'credit' THEN l.amount_minor ELSE 0 END)) AS day_credit
           FROM batch b JOIN LATERAL (SELECT * FROM ledger.journal_line l WHERE l.entry_id = b.entry_id OFFSET 0) l ON true
          GROUP BY 1, 2, 3, 4, 5
-    ), line_months AS MATERIALIZED (
-        SELECT account, fund, facility_id, currency, date_trunc('month', day)::date AS month, sum(debit)::bigint AS debit, sum(credit)::bigint AS credit,
-               ledger.running_by_day(array_agg(extract(day FROM day)::integer), array_agg(debit)) AS day_debit,
-               ledger.running_by_day(array_agg(extract(day FROM day)::integer), array_agg(credit)) AS day_credit
-          FROM lines GROUP BY 1, 2, 3, 4, 5
     ), balance_months AS (
         INSERT INTO ledger.balance_month AS m (account, fund, facility_id, currency, month, debit_minor, credit_minor, day_debit_minor, day_credit_minor)
         SELECT account, fund, facility_id, currency, month, debit, credit, day_debit, day_credit FROM line_months ORDER BY 1, 2, 3, 4, 5
@@ -147,27 +143,22 @@ BEGIN
     DELETE FROM ledger.event_month;
     DELETE FROM ledger.event_total;
     INSERT INTO ledger.balance_month (account, fund, facility_id, currency, month, debit_minor, credit_minor, day_debit_minor, day_credit_minor)
-    SELECT account, fund, facility_id, currency, date_trunc('month', day)::date, sum(debit), sum(credit),
-           ledger.running_by_day(array_agg(extract(day FROM day)::integer), array_agg(debit)),
-           ledger.running_by_day(array_agg(extract(day FROM day)::integer), array_agg(credit))
-      FROM (SELECT l.account, l.fund, coalesce(l.facility_id, '') AS facility_id, l.currency, e.effective_date AS day,
-                   coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0)::bigint AS debit,
-                   coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0)::bigint AS credit
-              FROM ledger.summary_position w, ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id
-             WHERE (e.recorded_xid, e.entry_id) <= (w.recorded_xid, w.entry_id)
-             GROUP BY 1, 2, 3, 4, 5) d
+    SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, date_trunc('month', e.effective_date)::date,
+           coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0), coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0),
+           ledger.running_by_day(array_agg(extract(day FROM e.effective_date)::integer), array_agg(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE 0 END)),
+           ledger.running_by_day(array_agg(extract(day FROM e.effective_date)::integer), array_agg(CASE l.side WHEN 'credit' THEN l.amount_minor ELSE 0 END))
+      FROM ledger.summary_position w, ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id
+     WHERE (e.recorded_xid, e.entry_id) <= (w.recorded_xid, w.entry_id)
      GROUP BY 1, 2, 3, 4, 5;
     INSERT INTO ledger.balance_total (account, fund, facility_id, currency, debit_minor, credit_minor)
     SELECT account, fund, facility_id, currency, sum(debit_minor), sum(credit_minor) FROM ledger.balance_month GROUP BY 1, 2, 3, 4;
     INSERT INTO ledger.event_month (month, facility_id, event_type, amount_minor, principal_credit_minor, day_amount_minor, day_principal_credit_minor)
-    SELECT date_trunc('month', day)::date, facility_id, event_type, sum(amount), sum(principal),
-           ledger.running_by_day(array_agg(extract(day FROM day)::integer), array_agg(amount)),
-           ledger.running_by_day(array_agg(extract(day FROM day)::integer), array_agg(principal))
-      FROM (SELECT x.effective_date AS day, x.facility_id, x.event_type,
-                   coalesce(sum(x.amount_minor), 0)::bigint AS amount, coalesce(sum(x.principal_credit_minor), 0)::bigint AS principal
-              FROM ledger.summary_position w, ledger.event_effect x
-             WHERE (x.recorded_xid, x.entry_id) <= (w.recorded_xid, w.entry_id)
-             GROUP BY 1, 2, 3) d
+    SELECT date_trunc('month', x.effective_date)::date, x.facility_id, x.event_type,
+           coalesce(sum(x.amount_minor), 0), coalesce(sum(x.principal_credit_minor), 0),
+           ledger.running_by_day(array_agg(extract(day FROM x.effective_date)::integer), array_agg(coalesce(x.amount_minor, 0)::bigint)),
+           ledger.running_by_day(array_agg(extract(day FROM x.effective_date)::integer), array_agg(coalesce(x.principal_credit_minor, 0)::bigint))
+      FROM ledger.summary_position w, ledger.event_effect x
+     WHERE (x.recorded_xid, x.entry_id) <= (w.recorded_xid, w.entry_id)
      GROUP BY 1, 2, 3;
     INSERT INTO ledger.event_total (facility_id, event_type, amount_minor, principal_credit_minor)
     SELECT facility_id, event_type, sum(amount_minor), sum(principal_credit_minor) FROM ledger.event_month GROUP BY 1, 2;
