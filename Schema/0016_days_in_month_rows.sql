@@ -16,7 +16,8 @@
 
 SET LOCAL ROLE ledger_owner;
 
--- The 31 running sums of a month from its days' sums (day of month, amount; any order).
+-- The 31 running sums of a month from amounts and their days of the month (any order, a day any
+-- number of times).
 CREATE FUNCTION ledger.running_by_day(days integer[], amounts bigint[]) RETURNS bigint[]
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE

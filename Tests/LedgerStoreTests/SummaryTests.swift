@@ -128,6 +128,20 @@ import Testing
         }
     }
 
+    @Test func aMonthRowsRunningSumsAddEveryDayInAnyOrder() throws {
+        // The days of a month row (Schema/0016_days_in_month_rows.sql): element d sums the amounts
+        // dated from the 1st to the d-th, a day may come more than once, and two runs add day by day.
+        try withLedger { (store, _) throws in
+            let db = store.connection
+            let running = try #require(try db.scalar(String.self, "SELECT ledger.running_by_day(ARRAY[5, 1, 5, 31, 2], ARRAY[10, 1, 2, 7, -3]::bigint[])::text"))
+            #expect(running == "{1,-2,-2,-2,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,17}")
+            #expect(try db.scalar(String.self, "SELECT ledger.running_by_day('{}', '{}')::text") == "{" + Array(repeating: "0", count: 31).joined(separator: ",") + "}")
+            let added = try #require(
+                try db.scalar(String.self, "SELECT ledger.add_days(ledger.running_by_day(ARRAY[5], ARRAY[10::bigint]), ledger.running_by_day(ARRAY[30], ARRAY[4::bigint]))::text"))
+            #expect(added == "{" + (Array(repeating: "0", count: 4) + Array(repeating: "10", count: 25) + ["14", "14"]).joined(separator: ",") + "}")
+        }
+    }
+
     @Test func aRunOverThousandsOfEntriesSumsTheirEventsAsAFewAtATimeDo() throws {
         // A run passing 2,000 entries or more joins their events whole, a smaller one looks them up
         // entry by entry (Schema/0012_summaries.sql): both give the same sums.
