@@ -135,34 +135,17 @@ BEGIN
     RETURN passed;
 END $$;
 
--- Rebuilds every summary kept up to the watermark (0015 otherwise), the days in the month rows.
+-- Rebuilds every summary (0015 otherwise): emptied, the watermark back at the start, then one run of
+-- the summarizer over every entry it may pass, as it would add them one run at a time.
 CREATE OR REPLACE FUNCTION ledger.rebuild_summaries() RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ledger SET work_mem = '256MB' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ledger AS $$
 BEGIN
     DELETE FROM ledger.balance_month;
     DELETE FROM ledger.balance_total;
     DELETE FROM ledger.event_month;
     DELETE FROM ledger.event_total;
-    INSERT INTO ledger.balance_month (account, fund, facility_id, currency, month, debit_minor, credit_minor, day_debit_minor, day_credit_minor)
-    SELECT l.account, l.fund, coalesce(l.facility_id, ''), l.currency, date_trunc('month', e.effective_date)::date,
-           coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'debit'), 0), coalesce(sum(l.amount_minor) FILTER (WHERE l.side = 'credit'), 0),
-           ledger.running_by_day(array_agg(extract(day FROM e.effective_date)::integer), array_agg(CASE l.side WHEN 'debit' THEN l.amount_minor ELSE 0 END)),
-           ledger.running_by_day(array_agg(extract(day FROM e.effective_date)::integer), array_agg(CASE l.side WHEN 'credit' THEN l.amount_minor ELSE 0 END))
-      FROM ledger.summary_position w, ledger.journal_entry e JOIN ledger.journal_line l ON l.entry_id = e.entry_id
-     WHERE (e.recorded_xid, e.entry_id) <= (w.recorded_xid, w.entry_id)
-     GROUP BY 1, 2, 3, 4, 5;
-    INSERT INTO ledger.balance_total (account, fund, facility_id, currency, debit_minor, credit_minor)
-    SELECT account, fund, facility_id, currency, sum(debit_minor), sum(credit_minor) FROM ledger.balance_month GROUP BY 1, 2, 3, 4;
-    INSERT INTO ledger.event_month (month, facility_id, event_type, amount_minor, principal_credit_minor, day_amount_minor, day_principal_credit_minor)
-    SELECT date_trunc('month', x.effective_date)::date, x.facility_id, x.event_type,
-           coalesce(sum(x.amount_minor), 0), coalesce(sum(x.principal_credit_minor), 0),
-           ledger.running_by_day(array_agg(extract(day FROM x.effective_date)::integer), array_agg(coalesce(x.amount_minor, 0)::bigint)),
-           ledger.running_by_day(array_agg(extract(day FROM x.effective_date)::integer), array_agg(coalesce(x.principal_credit_minor, 0)::bigint))
-      FROM ledger.summary_position w, ledger.event_effect x
-     WHERE (x.recorded_xid, x.entry_id) <= (w.recorded_xid, w.entry_id)
-     GROUP BY 1, 2, 3;
-    INSERT INTO ledger.event_total (facility_id, event_type, amount_minor, principal_credit_minor)
-    SELECT facility_id, event_type, sum(amount_minor), sum(principal_credit_minor) FROM ledger.event_month GROUP BY 1, 2;
+    UPDATE ledger.summary_position SET recorded_xid = '0'::xid8, entry_id = 0;
+    PERFORM ledger.summarize();
 END $$;
 SELECT ledger.rebuild_summaries();
 

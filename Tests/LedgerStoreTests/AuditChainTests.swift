@@ -19,7 +19,9 @@ import TestSupport
     /// Runs SQL as a superuser that switches the journal's triggers off, as an attacker with
     /// database superuser rights could.
     private func tamper(_ store: LedgerStore, _ sql: String) throws {
-        try store.connection.execute(unsafeSQL: "SET session_replication_role = replica; \(sql); RESET session_replication_role")
+        try store.connection.execute(unsafeSQL: "SET session_replication_role = replica")
+        defer { try? store.connection.execute(unsafeSQL: "RESET session_replication_role") }
+        try store.connection.execute(unsafeSQL: sql)
     }
 
     @Test func sealsInRecordingOrderAndVerifies() throws {
@@ -165,7 +167,6 @@ import TestSupport
             #expect {
                 try tamper(store, "UPDATE ledger.balance_month SET credit_minor = credit_minor + 1 WHERE account = '101000' AND month = '2026-10-01'")
             } throws: { ($0 as? PostgresError)?.code?.rawValue == "23514" }
-            try store.connection.execute(unsafeSQL: "RESET session_replication_role")
             // A day is one element of its month row's running sums: raised alone, it moves its own day and the next.
             try tamper(store, "UPDATE ledger.balance_month SET day_credit_minor[5] = day_credit_minor[5] + 5 WHERE account = '251000' AND month = '2026-10-01'")
             #expect(try store.verify().problems.suffix(2) == [
@@ -217,7 +218,9 @@ import TestSupport
     }
 
     private func tamper(_ store: LedgerStore, _ sql: String) throws {
-        try store.connection.execute(unsafeSQL: "SET session_replication_role = replica; \(sql); RESET session_replication_role")
+        try store.connection.execute(unsafeSQL: "SET session_replication_role = replica")
+        defer { try? store.connection.execute(unsafeSQL: "RESET session_replication_role") }
+        try store.connection.execute(unsafeSQL: sql)
     }
 
     @Test func anEntrysDateChangedIsNamed() throws {
